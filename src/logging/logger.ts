@@ -1,0 +1,22 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * The one structured logger. Patient data never goes in: log ids, counts, statuses and
+ * error codes, never names, birth dates, e-mails, phones or document bytes. The redact list
+ * is a safety net for fields that carry PHI in our payloads, not a licence to log records.
+ */
+export const PHI_REDACT_PATHS = [
+  '*.name', '*.first_name', '*.last_name', '*.email', '*.phone', '*.date_of_birth', '*.birthDate',
+  '*.payload', '*.record', '*.body', '*.row', 'req.body', 'res.body',
+];
+
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  const level = opts.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+  return pino({
+    name: opts.name ?? 'ehr-bridge',
+    level,
+    redact: { paths: PHI_REDACT_PATHS, censor: '[redacted]' },
+  });
+}
+
+export type { Logger };
