@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Deterministic randomness for the seed: the same input string always yields the same
+ * sequence, so the sandbox serves identical data on every start (tests and demos can name
+ * records). Seeding per patient (not one global stream) keeps one patient's records stable
+ * even if another patient's generation changes.
+ */
+export interface Prng {
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Integer in [min, max], both inclusive. */
+  int(min: number, max: number): number;
+  chance(p: number): boolean;
+  pick<T>(items: readonly T[]): T;
+  /** Pick by weight: `[[value, weight], ...]`. */
+  weighted<T>(items: readonly (readonly [T, number])[]): T;
+}
+
+/** FNV-1a 32-bit: small, fast, good enough to spread seeds. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a 32-bit state generator, plenty for synthetic data. */
+export function createPrng(seed: string | number): Prng {
+  let state = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
+  return {
+    next,
+    int,
+    chance: (p) => next() < p,
+    pick: <T>(items: readonly T[]): T => {
+      const item = items[int(0, items.length - 1)];
+      if (item === undefined) throw new Error('pick from an empty list');
+      return item;
+    },
+    weighted: <T>(items: readonly (readonly [T, number])[]): T => {
+      const total = items.reduce((sum, [, w]) => sum + w, 0);
+      let r = next() * total;
+      for (const [value, w] of items) {
+        r -= w;
+        if (r < 0) return value;
+      }
+      const last = items[items.length - 1];
+      if (last === undefined) throw new Error('weighted pick from an empty list');
+      return last[0];
+    },
+  };
+}
+
+/** A stable UUID-shaped id derived from a name (same idea as RFC 4122 v5, SHA-1 based). */
+export function uuidFromName(name: string): string {
+  const h = createHash('sha1').update(name).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
