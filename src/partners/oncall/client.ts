@@ -154,53 +154,53 @@ export class OncallClient {
   }
 
   /** Roster contacts, page after page following `next`. */
-  contacts(filters: ContactFilters = {}): AsyncGenerator<Contact> {
+  async *contacts(filters: ContactFilters = {}): AsyncGenerator<Contact> {
     const query = {
       name: filters.name,
       email: filters.email,
       phone: filters.phone,
       page_size: clampPageSize(filters.pageSize),
     };
-    return this.paginate(this.url('/contacts/', query), ContactSchema);
+    yield* this.paginate(this.url('/contacts/', query), ContactSchema);
   }
 
-  getContact(urlOrId: string | number): Promise<Contact> {
+  async getContact(urlOrId: string | number): Promise<Contact> {
     return this.call('GET', this.objectUrl('contacts', urlOrId), ContactSchema);
   }
 
-  createContact(body: ContactCreate): Promise<Contact> {
+  async createContact(body: ContactCreate): Promise<Contact> {
     const valid = validateBody(ContactCreateSchema, body, 'POST /contacts/');
     return this.call('POST', this.url('/contacts/'), ContactSchema, valid);
   }
 
-  patchContact(urlOrId: string | number, patch: ContactPatch): Promise<Contact> {
+  async patchContact(urlOrId: string | number, patch: ContactPatch): Promise<Contact> {
     const valid = validateBody(ContactPatchSchema, patch, 'PATCH /contacts/{id}/');
     return this.call('PATCH', this.objectUrl('contacts', urlOrId), ContactSchema, valid);
   }
 
-  appointments(opts: AppointmentListOptions = {}): AsyncGenerator<Appointment> {
+  async *appointments(opts: AppointmentListOptions = {}): AsyncGenerator<Appointment> {
     const path =
       opts.contact === undefined
         ? '/appointments/'
         : `${new URL(this.objectUrl('contacts', opts.contact)).pathname.slice(this.basePathLength())}appointments/`;
-    return this.paginate(this.url(path, { page_size: clampPageSize(opts.pageSize) }), AppointmentSchema);
+    yield* this.paginate(this.url(path, { page_size: clampPageSize(opts.pageSize) }), AppointmentSchema);
   }
 
-  getAppointment(urlOrId: string | number): Promise<Appointment> {
+  async getAppointment(urlOrId: string | number): Promise<Appointment> {
     return this.call('GET', this.objectUrl('appointments', urlOrId), AppointmentSchema);
   }
 
-  createAppointment(body: AppointmentCreate): Promise<Appointment> {
+  async createAppointment(body: AppointmentCreate): Promise<Appointment> {
     const valid = validateBody(AppointmentCreateSchema, body, 'POST /appointments/');
     return this.call('POST', this.url('/appointments/'), AppointmentSchema, valid);
   }
 
-  patchAppointment(urlOrId: string | number, patch: AppointmentPatch): Promise<Appointment> {
+  async patchAppointment(urlOrId: string | number, patch: AppointmentPatch): Promise<Appointment> {
     const valid = validateBody(AppointmentPatchSchema, patch, 'PATCH /appointments/{id}/');
     return this.call('PATCH', this.objectUrl('appointments', urlOrId), AppointmentSchema, valid);
   }
 
-  patchParticipant(urlOrId: string | number, patch: ParticipantPatch): Promise<Participant> {
+  async patchParticipant(urlOrId: string | number, patch: ParticipantPatch): Promise<Participant> {
     const valid = validateBody(ParticipantPatchSchema, patch, 'PATCH /participants/{id}/');
     return this.call('PATCH', this.objectUrl('participants', urlOrId), ParticipantSchema, valid);
   }
