@@ -189,7 +189,7 @@ describe('OncallClient rate limiting', () => {
 
   it('a 429 pauses the whole queue, not only the throttled request', async () => {
     const seen: Array<{ path: string; at: number }> = [];
-    const record = (status: number, body: unknown, headers: Record<string, string> = {}) => (opts: { path: string }) => {
+    const record = (status: number, body: object, headers: Record<string, string> = {}) => (opts: { path: string }) => {
       seen.push({ path: opts.path, at: Date.now() });
       return { statusCode: status, data: body, responseOptions: { headers } };
     };
