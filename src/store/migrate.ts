@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-leases.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -8,6 +9,7 @@ import * as m0001 from './migrations/0001-initial.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-leases': m0002,
 };
 
 class StaticProvider implements MigrationProvider {

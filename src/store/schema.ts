@@ -97,6 +97,14 @@ export interface QueueWorkersTable {
   heartbeat_at: string;
 }
 
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  host: string;
+  pid: number;
+  expires_at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
@@ -107,4 +115,5 @@ export interface Database {
   xrefs: XrefsTable;
   jobs: JobsTable;
   queue_workers: QueueWorkersTable;
+  leases: LeasesTable;
 }

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** Choices made when an import is created (wizard step 1 and 3, CLI flags). */
+export const runOptionsSchema = z.object({
+  /** When a record already exists and a mapped field changed: update it (true) or leave it (false). */
+  updateExisting: z.boolean().default(false),
+  defaults: z
+    .object({
+      division: z.string().max(500).optional(),
+      provider: z.string().max(500).optional(),
+    })
+    .default({}),
+  /** Before sending, list the platform's existing records carrying an EMR id (finds them even without local history). */
+  scanExisting: z.boolean().default(true),
+  dryRun: z.boolean().default(false),
+});
+export type RunOptions = z.infer<typeof runOptionsSchema>;

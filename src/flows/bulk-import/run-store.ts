@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, DbOrTrx } from '../../store/db.js';
+import { nowIso } from '../../store/db.js';
+import type { ImportRunsTable } from '../../store/schema.js';
+import type { RowStatus, RunStatus } from './run-status.js';
+import { ROW_STATUSES } from './run-status.js';
+import type { RunOptions } from './run-options.js';
+
+export interface RunRow {
+  id: string;
+  target: string;
+  recordType: string;
+  source: string;
+  fileName: string | null;
+  status: RunStatus;
+  mapping: unknown;
+  options: RunOptions;
+  totalRows: number;
+  invalidRows: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export type RowCounts = Record<RowStatus, number>;
+
+export interface StagedRow {
+  line: number;
+  key: string;
+  status: 'pending' | 'invalid';
+  record: unknown;
+  errors: unknown[] | null;
+}
+
+export interface WorkRow {
+  line: number;
+  rowKey: string;
+  status: RowStatus;
+  record: Record<string, string>;
+  attempts: number;
+}
+
+export interface RowOutcome {
+  line: number;
+  status: RowStatus;
+  partnerUrl?: string | null;
+  message?: string | null;
+}
+
+function toRun(r: ImportRunsTable): RunRow {
+  return {
+    id: r.id,
+    target: r.target,
+    recordType: r.record_type,
+    source: r.source,
+    fileName: r.file_name,
+    status: r.status as RunStatus,
+    mapping: JSON.parse(r.mapping),
+    options: JSON.parse(r.options) as RunOptions,
+    totalRows: Number(r.total_rows),
+    invalidRows: Number(r.invalid_rows),
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** All reads and writes of import runs and their rows. */
+export class RunStore {
+  constructor(private readonly db: Db) {}
+
+  async create(input: { target: string; recordType: string; source: string; fileName: string | null; mapping: unknown; options: RunOptions }): Promise<RunRow> {
+    const now = nowIso();
+    const row: ImportRunsTable = {
+      id: randomUUID(),
+      target: input.target,
+      record_type: input.recordType,
+      source: input.source,
+      file_name: input.fileName,
+      status: 'draft',
+      mapping: JSON.stringify(input.mapping),
+      options: JSON.stringify(input.options),
+      total_rows: 0,
+      invalid_rows: 0,
+      error: null,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      updated_at: now,
+    };
+    await this.db.insertInto('import_runs').values(row).execute();
+    return toRun(row);
+  }
+
+  async get(id: string, trx: DbOrTrx = this.db): Promise<RunRow | undefined> {
+    const r = await trx.selectFrom('import_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toRun(r) : undefined;
+  }
+
+  async list(limit = 100): Promise<RunRow[]> {
+    const rows = await this.db.selectFrom('import_runs').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+    return rows.map(toRun);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('import_rows').where('run_id', '=', id).execute();
+    await this.db.deleteFrom('import_runs').where('id', '=', id).execute();
+  }
+
+  /**
+   * Moves a run from one of `from` to `to`; returns false when it was in another state (so two
+   * concurrent requests cannot both start, or resume a cancelled run).
+   */
+  async transition(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    extra: Partial<Pick<ImportRunsTable, 'started_at' | 'finished_at' | 'error' | 'total_rows' | 'invalid_rows' | 'options'>> = {},
+    trx: DbOrTrx = this.db,
+  ): Promise<boolean> {
+    const r = await trx
+      .updateTable('import_runs')
+      .set({ status: to, updated_at: nowIso(), ...extra })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async setOptions(id: string, options: RunOptions): Promise<void> {
+    await this.db.updateTable('import_runs').set({ options: JSON.stringify(options), updated_at: nowIso() }).where('id', '=', id).execute();
+  }
+
+  async clearRows(runId: string): Promise<void> {
+    await this.db.deleteFrom('import_rows').where('run_id', '=', runId).execute();
+  }
+
+  async insertRows(runId: string, rows: StagedRow[], trx: DbOrTrx = this.db): Promise<void> {
+    if (!rows.length) return;
+    const now = nowIso();
+    // Parameter limits: SQLite allows 32766 bound values per statement; 10 columns × 500 rows stays well under.
+    for (let i = 0; i < rows.length; i += 500) {
+      await trx
+        .insertInto('import_rows')
+        .values(
+          rows.slice(i, i + 500).map((r) => ({
+            run_id: runId,
+            line: r.line,
+            row_key: r.key,
+            status: r.status,
+            record: JSON.stringify(r.record),
+            errors: r.errors && r.errors.length ? JSON.stringify(r.errors) : null,
+            partner_url: null,
+            message: null,
+            attempts: 0,
+            updated_at: now,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async counts(runId: string): Promise<RowCounts> {
+    const rows = await this.db
+      .selectFrom('import_rows')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('run_id', '=', runId)
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(ROW_STATUSES.map((s) => [s, 0])) as RowCounts;
+    for (const r of rows) counts[r.status as RowStatus] = Number(r.n);
+    return counts;
+  }
+
+  /** Line ranges (chunks) that still have open rows. */
+  async openChunks(runId: string, chunkSize: number): Promise<number[]> {
+    const rows = await sql<{ chunk: number | string }>`
+      select distinct (line / ${chunkSize}) as chunk from import_rows
+      where run_id = ${runId} and status in ('pending', 'in_flight') order by chunk`.execute(this.db);
+    return rows.rows.map((r) => Number(r.chunk));
+  }
+
+  async openRowsOfChunk(runId: string, chunk: number, chunkSize: number, afterLine: number, limit: number): Promise<WorkRow[]> {
+    const rows = await this.db
+      .selectFrom('import_rows')
+      .select(['line', 'row_key', 'status', 'record', 'attempts'])
+      .where('run_id', '=', runId)
+      .where('line', '>=', Math.max(chunk * chunkSize, afterLine + 1))
+      .where('line', '<', (chunk + 1) * chunkSize)
+      .where('status', 'in', ['pending', 'in_flight'])
+      .orderBy('line')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      line: Number(r.line),
+      rowKey: r.row_key,
+      status: r.status as RowStatus,
+      record: JSON.parse(r.record) as Record<string, string>,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  /** Records the intent to send: these rows may reach the partner from now on. */
+  async markInFlight(runId: string, lines: number[]): Promise<void> {
+    if (!lines.length) return;
+    await this.db
+      .updateTable('import_rows')
+      .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
+      .where('run_id', '=', runId)
+      .where('line', 'in', lines)
+      .execute();
+  }
+
+  async recordOutcomes(runId: string, outcomes: RowOutcome[], trx: DbOrTrx): Promise<void> {
+    const now = nowIso();
+    for (const o of outcomes) {
+      await trx
+        .updateTable('import_rows')
+        .set({
+          status: o.status,
+          partner_url: o.partnerUrl ?? null,
+          message: o.message ?? null,
+          updated_at: now,
+        })
+        .where('run_id', '=', runId)
+        .where('line', '=', o.line)
+        .execute();
+    }
+  }
+
+  async cancelOpenRows(runId: string, trx: DbOrTrx = this.db): Promise<void> {
+    await trx
+      .updateTable('import_rows')
+      .set({ status: 'cancelled', message: 'import cancelled before this row was sent', updated_at: nowIso() })
+      .where('run_id', '=', runId)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async problems(runId: string, offset: number, limit: number) {
+    const base = this.db.selectFrom('import_rows').where('run_id', '=', runId).where('status', '=', 'invalid');
+    const total = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const rows = await base.select(['line', 'errors']).orderBy('line').offset(offset).limit(limit).execute();
+    return {
+      total: Number(total.n),
+      items: rows.map((r) => ({ line: Number(r.line), errors: r.errors ? (JSON.parse(r.errors) as unknown[]) : [] })),
+    };
+  }
+
+  async rows(runId: string, opts: { status?: RowStatus; offset: number; limit: number }) {
+    let base = this.db.selectFrom('import_rows').where('run_id', '=', runId);
+    if (opts.status) base = base.where('status', '=', opts.status);
+    const total = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const rows = await base
+      .select(['line', 'status', 'row_key', 'partner_url', 'message', 'errors'])
+      .orderBy('line')
+      .offset(opts.offset)
+      .limit(opts.limit)
+      .execute();
+    return {
+      total: Number(total.n),
+      items: rows.map((r) => ({
+        line: Number(r.line),
+        status: r.status as RowStatus,
+        key: r.row_key,
+        partnerUrl: r.partner_url,
+        message: r.message ?? summariseErrors(r.errors),
+      })),
+    };
+  }
+
+  /** Every row in line order, in pages, for the report (never the whole run in memory). */
+  async *allRows(runId: string, pageSize = 2000) {
+    let after = -1;
+    for (;;) {
+      const page = await this.db
+        .selectFrom('import_rows')
+        .select(['line', 'status', 'row_key', 'partner_url', 'message', 'errors'])
+        .where('run_id', '=', runId)
+        .where('line', '>', after)
+        .orderBy('line')
+        .limit(pageSize)
+        .execute();
+      if (!page.length) return;
+      for (const r of page) yield { ...r, line: Number(r.line), message: r.message ?? summariseErrors(r.errors) };
+      after = Number(page[page.length - 1]!.line);
+    }
+  }
+}
+
+function summariseErrors(errors: string | null): string | null {
+  if (!errors) return null;
+  const list = JSON.parse(errors) as { message?: string; field?: string }[];
+  return list.map((e) => e.message ?? e.field ?? 'invalid').join('; ');
+}

@@ -1,0 +1,67 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../server/context.js';
+import { mountSandboxes } from '../sandboxes/mount.js';
+import { installApiAuth } from './auth/auth-plugin.js';
+import { installErrorHandler } from './errors.js';
+import { apiKeyRoutes } from './routes/api-key-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { importRoutes } from './routes/import-routes.js';
+import { mappingTemplateRoutes } from './routes/mapping-template-routes.js';
+import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
+import { serveWebUi } from './web-static.js';
+
+export interface BuildAppOptions {
+  /** Serve the partner sandboxes under /sandbox (the embedded run). */
+  sandboxes?: boolean;
+  webUi?: boolean;
+}
+
+/**
+ * The engine's HTTP server: its API under /api (zod schemas, OpenAPI at /docs), the web UI at
+ * /, and in the embedded run the partner sandboxes under /sandbox.
+ */
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    // A 50 MB CSV arrives as a stream (PUT /api/imports/:id/file), not through this limit.
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'ehr-bridge API', version: '0.1.0', description: 'Bulk import, sync and document delivery between EMRs and partner platforms.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created in the UI or with `ehr-bridge api-keys create`' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  installApiAuth(app, ctx.store.db);
+  await app.register(healthRoutes, { ctx });
+  await app.register(authRoutes, { ctx });
+  await app.register(apiKeyRoutes, { ctx });
+  await app.register(mappingTemplateRoutes, { ctx });
+  await app.register(oncallTargetRoutes, { ctx });
+  await app.register(importRoutes, { ctx });
+
+  if (opts.sandboxes ?? ctx.config.sandboxes) await mountSandboxes(app, '/sandbox');
+  if (opts.webUi ?? true) await serveWebUi(app);
+  return app;
+}

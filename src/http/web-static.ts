@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Where `npm run build:web` writes the UI bundle. */
+export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dist/web');
+
+/**
+ * Serves the built React UI at `/`, with a fallback to index.html for the UI's own routes
+ * (`/imports/123`), while API, sandbox and docs paths keep their JSON 404s.
+ */
+export async function serveWebUi(app: FastifyInstance): Promise<boolean> {
+  if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
+  await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    const apiLike = /^\/(api|sandbox|docs|fhir|oauth|metrics|healthz)(\/|$)/.test(path);
+    if (req.method === 'GET' && !apiLike && !/\.[a-z0-9]+$/i.test(path)) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: 'not found' });
+  });
+  return true;
+}

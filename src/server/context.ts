@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { createLogger } from '../logging/logger.js';
+import { OncallClient } from '../partners/oncall/client.js';
+import { oncallBaseUrl } from '../partners/oncall/config.js';
+import { createQueue } from '../queue/create-queue.js';
+import type { JobQueue } from '../queue/queue.js';
+import { openStore, type Store } from '../store/db.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../sandboxes/oncall/plugin.js';
+
+/**
+ * Everything a route, a job or a CLI command needs, built once per process from the
+ * configuration. Partner clients are created lazily: in the embedded run the OnCall "partner"
+ * is the sandbox on our own port, which is only known once the server listens.
+ */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  queue: JobQueue;
+  /** Base URL this process serves on (set by the server after listen; undefined in the CLI). */
+  engineUrl: string | undefined;
+  oncall(): OncallClient;
+  oncallTarget(): { baseUrl: string; usesSandbox: boolean };
+  close(): Promise<void>;
+}
+
+export async function createContext(config: Config, opts: { logger?: Logger } = {}): Promise<AppContext> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const store = openStore(config.databaseUrl);
+  await migrateToLatest(store);
+  const queue = createQueue(store, logger);
+  await queue.init();
+  let client: OncallClient | undefined;
+
+  const ctx: AppContext = {
+    config,
+    logger,
+    store,
+    queue,
+    engineUrl: undefined,
+    oncallTarget() {
+      if (config.oncall.baseUrl || config.oncall.region) {
+        return { baseUrl: oncallBaseUrl({ baseUrl: config.oncall.baseUrl, region: config.oncall.region }), usesSandbox: false };
+      }
+      if (!ctx.engineUrl) {
+        throw new Error('OnCall Health is not configured: set ONCALL_BASE_URL (or ONCALL_REGION) and ONCALL_API_KEY');
+      }
+      return { baseUrl: `${ctx.engineUrl}/sandbox/oncall`, usesSandbox: true };
+    },
+    oncall() {
+      if (client) return client;
+      const target = ctx.oncallTarget();
+      const apiKey =
+        config.oncall.apiKey ?? (target.usesSandbox ? (process.env.SANDBOX_ONCALL_API_KEY ?? DEFAULT_ONCALL_SANDBOX_API_KEY) : undefined);
+      if (!apiKey) throw new Error('ONCALL_API_KEY is not set');
+      client = new OncallClient({
+        baseUrl: target.baseUrl,
+        apiKey,
+        concurrency: config.oncall.concurrency,
+        requestsPerSecond: config.oncall.requestsPerSecond,
+        timeoutMs: config.oncall.timeoutMs,
+        maxRetries: config.oncall.maxRetries,
+        logger,
+      });
+      return client;
+    },
+    async close() {
+      await queue.stop();
+      await client?.close();
+      await store.close();
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIALECTS, testStore, type TestStore } from '../../../test/helpers/stores.js';
+import { Leases } from './leases.js';
+
+describe.each(DIALECTS)('leases on %s', (dialect) => {
+  let store: TestStore | undefined;
+  afterEach(async () => store?.dispose());
+
+  it('gives a lease to one holder at a time and frees it on release or expiry', async () => {
+    store = await testStore(dialect);
+    const a = new Leases(store.db, 60_000);
+    const b = new Leases(store.db, 60_000);
+    expect(await a.claim('chunk-1')).toBe(true);
+    expect(await b.claim('chunk-1')).toBe(false);
+    expect(await a.claim('chunk-1')).toBe(true);
+    await a.release('chunk-1');
+    expect(await b.claim('chunk-1')).toBe(true);
+
+    const short = new Leases(store.db, 1);
+    expect(await short.claim('chunk-2')).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await b.claim('chunk-2')).toBe(true);
+  });
+
+  it('takes over a lease whose holder process on this host is gone', async () => {
+    store = await testStore(dialect);
+    await store.db
+      .insertInto('leases')
+      .values({ name: 'chunk-3', holder: 'dead', host: (await import('node:os')).hostname(), pid: 2 ** 22 + 17, expires_at: '2999-01-01T00:00:00.000Z' })
+      .execute();
+    expect(await new Leases(store.db).claim('chunk-3')).toBe(true);
+  });
+});

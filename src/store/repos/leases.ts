@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Db } from '../db.js';
+
+
+/** Whether a process on this host still exists (a pid we cannot signal but that exists counts). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Expiring named leases in the database. A lease is taken when free, expired, or held by a
+ * process on this host that no longer exists (kill -9), so a restarted server resumes at once.
+ */
+export class Leases {
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async claim(name: string): Promise<boolean> {
+    const now = new Date();
+    const expires = new Date(now.getTime() + this.ttlMs).toISOString();
+    const row = { name, holder: this.holder, host: hostname(), pid: process.pid, expires_at: expires };
+    const inserted = await this.db
+      .insertInto('leases')
+      .values(row)
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
+    const current = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!current) return this.claim(name);
+    if (current.holder === this.holder) return this.renew(name);
+    const stale = current.expires_at < now.toISOString() || (current.host === hostname() && !processAlive(Number(current.pid)));
+    if (!stale) return false;
+    const taken = await this.db
+      .updateTable('leases')
+      .set(row)
+      .where('name', '=', name)
+      .where('holder', '=', current.holder)
+      .where('expires_at', '=', current.expires_at)
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1;
+  }
+
+  async renew(name: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('leases')
+      .set({ expires_at: new Date(Date.now() + this.ttlMs).toISOString() })
+      .where('name', '=', name)
+      .where('holder', '=', this.holder)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async release(name: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', this.holder).execute();
+  }
+
+  /** Keeps a lease alive while `work` runs, then releases it. */
+  async hold<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void this.renew(name).catch(() => undefined), Math.max(1000, this.ttlMs / 3));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      await this.release(name).catch(() => undefined);
+    }
+  }
+}
+
