@@ -77,7 +77,7 @@ export async function startChunkingProxy(opts: ChunkingProxyOptions): Promise<Ch
     };
 
     from.on('data', (chunk: Buffer) => {
-      let data = Buffer.from(chunk);
+      let data: Buffer = Buffer.from(chunk);
       if (modes.includes('garbage')) data = injectGarbage(data, garbage);
       if (modes.includes('coalesce')) {
         held.push(data);
