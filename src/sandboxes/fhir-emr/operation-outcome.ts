@@ -14,7 +14,8 @@ export type IssueCode =
   | 'processing'
   | 'exception'
   | 'expired'
-  | 'too-costly';
+  | 'too-costly'
+  | 'business-rule';
 
 export function outcome(
   severity: 'fatal' | 'error' | 'warning' | 'information',
