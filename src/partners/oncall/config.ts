@@ -57,14 +57,16 @@ export const ONCALL_MAX_PAGE_SIZE = 100;
  */
 export const ONCALL_ASSUMPTIONS = {
   /**
-   * Values written to `sex` for each FHIR administrative gender. The guide's responses show
-   * "male" and "Unknown", never the accepted list, so we write lower-case words and read any case.
+   * Values written to `sex` for each FHIR administrative gender. The docs never list the
+   * accepted values; the guide's responses show exactly "male", "female" and "Unknown", so we
+   * write only those (FHIR `other` has no known counterpart and becomes "Unknown") and read any
+   * case. Reading maps a value to the FIRST gender listed for it, hence `unknown` before `other`.
    */
   sexByFhirGender: {
     male: 'male',
     female: 'female',
-    other: 'other',
-    unknown: 'unknown',
+    unknown: 'Unknown',
+    other: 'Unknown',
   },
   /**
    * PATCH /contacts/{id}/ with `custom_field_values` is taken to update only the keys sent

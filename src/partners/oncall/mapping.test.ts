@@ -75,7 +75,7 @@ describe('Patient <-> roster contact', () => {
     expect(contactToPatient({ url: `${BASE}/contacts/1/`, sex: 'Unknown' }, '2').gender).toBe('unknown');
     const body = patientToContactCreate({ ...patient, birthDate: '1980-01', gender: 'other' }, ctx);
     expect(body.date_of_birth).toBeUndefined();
-    expect(body.sex).toBe('other');
+    expect(body.sex).toBe('Unknown');
   });
 
   it('refuses a Patient without EMR id or name, naming the element only', () => {
