@@ -2,7 +2,7 @@ import { ErrorBag, MSG } from './drf-errors.js';
 import { parseFaultUpdate } from './faults.js';
 import { checkBoolean, checkChoice, checkInteger, checkRelation, checkText, isInvalid, isPlainObject } from './field-checks.js';
 import { parseIdParam, resourceUrl } from './resource-urls.js';
-import { NOT_FOUND, ok, type ApiResult, type RouteKit } from './route-kit.js';
+import { bodyOf, NOT_FOUND, ok, type ApiResult, type RouteKit } from './route-kit.js';
 import type { SandboxContext } from './sandbox-context.js';
 import { seedContacts, seedDirectory } from './seed.js';
 import { CUSTOM_FIELD_KINDS, type CustomField } from './store.js';
@@ -36,7 +36,7 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
   kit.add('/_admin/faults/', {
     GET: () => ok(ctx.faults.settings),
     POST: (request) => {
-      const parsed = parseFaultUpdate(request.body ?? {});
+      const parsed = parseFaultUpdate(bodyOf(request));
       if (!parsed.ok) return ok(parsed.errors, 400);
       ctx.faults.update(parsed.value);
       return ok(ctx.faults.settings);
@@ -52,7 +52,7 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
 
   kit.add('/_admin/seed/', {
     POST: (request) => {
-      const body = request.body ?? {};
+      const body = bodyOf(request);
       if (!isPlainObject(body)) return invalidBody();
       let contacts = 0;
       if (body.contacts !== undefined) {
@@ -91,7 +91,7 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
   kit.add('/_admin/webhooks/', {
     GET: () => ok({ url: ctx.webhooks.config.url, secretSet: Boolean(ctx.webhooks.config.secret), recent: ctx.webhooks.recent }),
     POST: (request) => {
-      const body = request.body ?? {};
+      const body = bodyOf(request);
       if (!isPlainObject(body)) return invalidBody();
       const bag = new ErrorBag();
       const next = { ...ctx.webhooks.config };
@@ -114,7 +114,7 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
   kit.add('/_admin/custom-fields/', {
     GET: (_request, base) => ok([...ctx.store.customFields.values()].sort((a, b) => a.id - b.id).map((f) => renderField(f, base))),
     POST: (request, base) => {
-      const body = request.body ?? {};
+      const body = bodyOf(request);
       if (!isPlainObject(body)) return invalidBody();
       const store = ctx.store;
       const bag = new ErrorBag();
@@ -151,7 +151,7 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
       const id = parseIdParam((request.params as { id?: string }).id);
       const field = id === undefined ? undefined : ctx.store.customFields.get(id);
       if (!field) return NOT_FOUND;
-      const body = request.body ?? {};
+      const body = bodyOf(request);
       if (!isPlainObject(body)) return invalidBody();
       const bag = new ErrorBag();
       const label = body.label === undefined ? undefined : checkText(body.label, { max: 100 });

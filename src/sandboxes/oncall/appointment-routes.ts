@@ -3,7 +3,7 @@ import { DETAIL } from './drf-errors.js';
 import { paginate } from './pagination.js';
 import { renderAppointment, renderParticipant } from './render.js';
 import { parseIdParam, resourceUrl } from './resource-urls.js';
-import { NOT_FOUND, ok, type RouteKit } from './route-kit.js';
+import { bodyOf, NOT_FOUND, ok, type RouteKit } from './route-kit.js';
 import type { SandboxContext } from './sandbox-context.js';
 
 /**
@@ -27,7 +27,7 @@ export function registerAppointmentRoutes(kit: RouteKit, ctx: SandboxContext): v
     },
     POST: (request, base) => {
       const store = ctx.store;
-      const parsed = parseAppointmentCreate(request.body ?? {}, store);
+      const parsed = parseAppointmentCreate(bodyOf(request), store);
       if (!parsed.ok) return ok(parsed.errors, 400);
       const appointment = store.insertAppointment(parsed.value.fields, parsed.value.participants);
       ctx.webhooks.emit('appointment_created', resourceUrl(base, 'appointments', appointment.id));
@@ -46,7 +46,7 @@ export function registerAppointmentRoutes(kit: RouteKit, ctx: SandboxContext): v
       const id = idOf(request.params);
       const appointment = id === undefined ? undefined : store.appointments.get(id);
       if (!appointment) return NOT_FOUND;
-      const parsed = parseAppointmentPatch(request.body ?? {}, appointment, store);
+      const parsed = parseAppointmentPatch(bodyOf(request), appointment, store);
       if (!parsed.ok) return ok(parsed.errors, 400);
       store.updateAppointment(appointment, parsed.value);
       ctx.webhooks.emit('appointment_updated', resourceUrl(base, 'appointments', appointment.id));
@@ -65,7 +65,7 @@ export function registerAppointmentRoutes(kit: RouteKit, ctx: SandboxContext): v
       const id = idOf(request.params);
       const participant = id === undefined ? undefined : store.participants.get(id);
       if (!participant) return NOT_FOUND;
-      const parsed = parseParticipantPatch(request.body ?? {}, participant);
+      const parsed = parseParticipantPatch(bodyOf(request), participant);
       if (!parsed.ok) return ok(parsed.errors, 400);
       store.updateParticipant(participant, parsed.value);
       ctx.webhooks.emit('appointment_updated', resourceUrl(base, 'appointments', participant.appointmentId));

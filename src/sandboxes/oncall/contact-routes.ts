@@ -3,7 +3,7 @@ import { DETAIL } from './drf-errors.js';
 import { paginate, queryValue } from './pagination.js';
 import { renderAppointment, renderContact } from './render.js';
 import { parseIdParam } from './resource-urls.js';
-import { NOT_FOUND, ok, type ApiResult, type RouteKit } from './route-kit.js';
+import { bodyOf, NOT_FOUND, ok, type ApiResult, type RouteKit } from './route-kit.js';
 import type { SandboxContext } from './sandbox-context.js';
 import type { Contact } from './store.js';
 
@@ -24,17 +24,18 @@ export function registerContactRoutes(kit: RouteKit, ctx: SandboxContext): void 
   kit.add('/contacts/', {
     GET: (request, base) => {
       const store = ctx.store;
+      // django-filter skips a filter whose value is empty: `?email=` lists everything.
       const filter = {
-        name: queryValue(request, 'name'),
-        email: queryValue(request, 'email'),
-        phone: queryValue(request, 'phone'),
+        name: queryValue(request, 'name') || undefined,
+        email: queryValue(request, 'email') || undefined,
+        phone: queryValue(request, 'phone') || undefined,
       };
       const page = paginate(request, store.findContacts(filter), (c) => renderContact(c, base, store));
       return page ? ok(page) : INVALID_PAGE;
     },
     POST: (request, base) => {
       const store = ctx.store;
-      const parsed = parseContactCreate(request.body ?? {}, store);
+      const parsed = parseContactCreate(bodyOf(request), store);
       if (!parsed.ok) return ok(parsed.errors, 400);
       return ok(renderContact(store.insertContact(parsed.value), base, store), 201);
     },
@@ -49,7 +50,7 @@ export function registerContactRoutes(kit: RouteKit, ctx: SandboxContext): void 
       const store = ctx.store;
       const contact = contactOf(ctx, request.params);
       if (!contact) return NOT_FOUND;
-      const parsed = parseContactPatch(request.body ?? {}, contact, store);
+      const parsed = parseContactPatch(bodyOf(request), contact, store);
       if (!parsed.ok) return ok(parsed.errors, 400);
       store.updateContact(contact, parsed.value);
       return ok(renderContact(contact, base, store));

@@ -74,6 +74,9 @@ describe('oncall sandbox: roster contacts', () => {
     const tooLong = await sb.call('POST', '/contacts/', contactBody(sb.base, { custom_field_values: { '1': 'x'.repeat(256) } }));
     expect(tooLong.body.custom_field_values['1']).toEqual(['Ensure this field has no more than 255 characters.']);
 
+    const nullBody = await sb.call('POST', '/contacts/', 'null');
+    expect(nullBody.body).toEqual({ non_field_errors: ['Invalid data. Expected a dictionary.'] });
+
     const notMap = await sb.call('POST', '/contacts/', contactBody(sb.base, { custom_field_values: ['1'] }));
     expect(notMap.status).toBe(400);
   });
@@ -101,6 +104,9 @@ describe('oncall sandbox: roster contacts', () => {
     expect((await sb.call('GET', '/contacts/?name=Filter%20Person')).body.count).toBe(2);
     expect((await sb.call('GET', '/contacts/?name=filter%20person')).body.count).toBe(0);
     expect((await sb.call('GET', '/contacts/?name=Filter%20Person&phone=2125551542')).body.count).toBe(1);
+
+    const all = (await sb.call('GET', '/contacts/')).body.count;
+    expect((await sb.call('GET', '/contacts/?email=&name=')).body.count).toBe(all); // empty filters are skipped
 
     await sb.call('PATCH', `/contacts/${a.body.id}/`, { email: 'moved@example.com' });
     expect((await sb.call('GET', '/contacts/?email=filter.person%40example.com')).body.count).toBe(0);

@@ -35,6 +35,11 @@ export function ok(body: unknown, status = 200): ApiResult {
 
 export const NOT_FOUND: ApiResult = { status: 404, body: { detail: DETAIL.notFound } };
 
+/** The parsed body; no body at all reads as `{}` (DRF's empty data), an explicit JSON null stays null. */
+export function bodyOf(request: FastifyRequest): unknown {
+  return request.body === undefined ? {} : request.body;
+}
+
 export function send(reply: FastifyReply, result: ApiResult): FastifyReply {
   reply.code(result.status);
   if (result.headers) reply.headers(result.headers);
