@@ -8,6 +8,8 @@ import type { JobQueue } from '../queue/queue.js';
 import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../sandboxes/oncall/plugin.js';
+import { ImportService } from '../flows/bulk-import/import-service.js';
+import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
 
 /**
  * Everything a route, a job or a CLI command needs, built once per process from the
@@ -23,6 +25,9 @@ export interface AppContext {
   engineUrl: string | undefined;
   oncall(): OncallClient;
   oncallTarget(): { baseUrl: string; usesSandbox: boolean };
+  imports(): ImportService;
+  /** Starts this process's queue worker with every job handler. */
+  startWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
   const queue = createQueue(store, logger);
   await queue.init();
   let client: OncallClient | undefined;
+  let imports: ImportService | undefined;
 
   const ctx: AppContext = {
     config,
@@ -65,6 +71,24 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
         logger,
       });
       return client;
+    },
+    imports() {
+      imports ??= new ImportService({
+        db: store.db,
+        queue,
+        logger,
+        targetFor: (run) =>
+          createImportTarget(run, {
+            oncall: () => ctx.oncall(),
+            oncallBaseUrl: () => ctx.oncallTarget().baseUrl,
+            emrIdField: config.oncall.emrIdField,
+            emrIdMetadataKey: config.oncall.emrIdMetadataKey,
+          }),
+      });
+      return imports;
+    },
+    async startWorker() {
+      await queue.start({ ...ctx.imports().jobHandlers() }, { concurrency: config.workerConcurrency });
     },
     async close() {
       await queue.stop();

@@ -1,0 +1,172 @@
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
+import type { ImportService, RunSummary } from '../../flows/bulk-import/import-service.js';
+import { mappingTemplateSchema, type MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
+import { writeReportCsv } from '../../flows/bulk-import/report.js';
+import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
+import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
+import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
+import { isFinished } from '../../flows/bulk-import/run-status.js';
+import { createContext, type AppContext } from '../../server/context.js';
+import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
+
+interface ImportOpts {
+  target: string;
+  type: string;
+  mapping?: string;
+  dryRun?: boolean;
+  report?: string;
+  update?: boolean;
+  division?: string;
+  provider?: string;
+  from?: string;
+  resource?: string;
+  bulk?: boolean;
+  progress?: boolean;
+}
+
+export const EXIT = { ok: 0, fatal: 1, someFailed: 2 } as const;
+
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import [file]')
+    .description('import a CSV file (or records pulled from a FHIR R4 EMR with --from) into a platform')
+    .option('--target <target>', 'target platform', 'oncall')
+    .option('--type <type>', `record type: ${RECORD_TYPES.join(' | ')}`, 'contacts')
+    .option('--mapping <template-or-file>', 'a saved mapping template name, or a JSON mapping file (docs/mapping-format.md)')
+    .option('--division <division>', 'division (URL or id) for rows that do not name one')
+    .option('--provider <provider>', 'provider (URL or id) for rows that do not name one')
+    .option('--update', 'update records that already exist when a mapped field changed (default: skip them)')
+    .option('--dry-run', 'validate and compare with the platform, send nothing')
+    .option('--report <out.csv>', 'write the per-row report to this file')
+    .option('--from <fhir-base-url>', 'pull records from this FHIR R4 server instead of a file')
+    .option('--resource <type>', 'with --from: Patient or Appointment', 'Patient')
+    .option('--no-bulk', 'with --from: use paged search even when the server offers $export')
+    .option('--no-progress', 'no progress bar')
+    .action(async (file: string | undefined, opts: ImportOpts) => {
+      process.exitCode = await runImport(file, opts);
+    });
+}
+
+async function runImport(file: string | undefined, opts: ImportOpts): Promise<number> {
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  if (opts.target !== 'oncall') return fail(`unknown target "${opts.target}" (supported: oncall)`);
+  if (!(RECORD_TYPES as readonly string[]).includes(opts.type)) return fail(`unknown --type "${opts.type}" (contacts or appointments)`);
+  if (!file && !opts.from) return fail('give a CSV file, or --from <FHIR base URL>');
+  if (file && !existsSync(file)) return fail(`no such file: ${file}`);
+  const recordType = opts.type as RecordType;
+  if (opts.from) {
+    if (opts.resource === 'Patient' && recordType !== 'contacts') return fail('--resource Patient imports --type contacts');
+    if (opts.resource === 'Appointment' && recordType !== 'appointments') return fail('--resource Appointment imports --type appointments');
+  }
+
+  const config = loadConfig();
+  if (!config.oncall.baseUrl && !config.oncall.region) {
+    return fail('OnCall Health is not configured: set ONCALL_BASE_URL (or ONCALL_REGION) and ONCALL_API_KEY (see README)');
+  }
+  let ctx: AppContext | undefined;
+  try {
+    ctx = await createContext(config);
+    await ctx.oncall().checkAuth();
+    const svc = ctx.imports();
+
+    const mapping = file ? await resolveMapping(ctx, file, recordType, opts.mapping, out) : defaultFhirMapping(recordType);
+    const run = await svc.create({
+      target: 'oncall',
+      recordType,
+      source: file ? 'csv' : 'fhir',
+      fileName: file ? basename(file) : opts.from!,
+      mapping,
+      options: runOptionsSchema.parse({
+        updateExisting: Boolean(opts.update),
+        dryRun: Boolean(opts.dryRun),
+        defaults: { ...(opts.division ? { division: opts.division } : {}), ...(opts.provider ? { provider: opts.provider } : {}) },
+      }),
+    });
+    const events = file
+      ? csvStagingEvents(createReadStream(file), mapping)
+      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: mapping });
+    const staged = await svc.stage(run.id, events);
+    out(`read ${staged.totalRows} row(s): ${staged.totalRows - staged.invalidRows} valid, ${staged.invalidRows} with problems`);
+    if (staged.invalidRows) {
+      const problems = await svc.runs.problems(run.id, 0, 20);
+      for (const p of problems.items) {
+        for (const e of p.errors as { message: string; field: string }[]) err(`  line ${p.line}: ${e.message}`);
+      }
+      if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
+    }
+
+    await svc.start(run.id);
+    await ctx.startWorker();
+    const final = await follow(svc, run.id, opts.progress !== false && process.stderr.isTTY === true);
+    if (opts.report) await pipeline(writeReportCsv(svc.runs, await svc.require(run.id)), createWriteStream(opts.report));
+    const c = final.counts;
+    out(`${opts.dryRun ? '(dry run) ' : ''}created ${c.created}, updated ${c.updated}, skipped ${c.skipped}, failed ${c.failed + c.invalid}`);
+    if (final.status === 'failed') return fail(final.error ?? 'the import failed');
+    return c.failed + c.invalid + c.cancelled > 0 ? EXIT.someFailed : EXIT.ok;
+  } catch (e) {
+    return fail((e as Error).message);
+  } finally {
+    await ctx?.close();
+  }
+
+  function fail(message: string): number {
+    err(`ehr-bridge import: ${message}`);
+    return EXIT.fatal;
+  }
+}
+
+async function follow(svc: ImportService, runId: string, showBar: boolean): Promise<RunSummary> {
+  const bar = showBar
+    ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | {rate}/s | ETA {eta_formatted} | failed {failed}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  let s = await svc.summary(runId);
+  bar?.start(s.totalRows - s.invalidRows, 0, { rate: 0, failed: 0 });
+  while (!isFinished(s.status)) {
+    await sleep(250);
+    s = await svc.summary(runId);
+    bar?.update(s.done, { rate: s.ratePerSecond, failed: s.counts.failed });
+  }
+  bar?.update(s.done, { rate: s.ratePerSecond, failed: s.counts.failed });
+  bar?.stop();
+  return s;
+}
+
+async function resolveMapping(ctx: AppContext, file: string, recordType: RecordType, given: string | undefined, out: (s: string) => void): Promise<MappingTemplate> {
+  if (given) {
+    if (existsSync(given)) {
+      const parsed = mappingTemplateSchema.safeParse(JSON.parse(readFileSync(given, 'utf8')));
+      if (!parsed.success) throw new Error(`the mapping file is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (parsed.data.recordType !== recordType) throw new Error(`the mapping file is for ${parsed.data.recordType}, not ${recordType}`);
+      return parsed.data;
+    }
+    const row = await ctx.store.db
+      .selectFrom('mapping_templates')
+      .select('mapping')
+      .where('target', '=', 'oncall')
+      .where('record_type', '=', recordType)
+      .where('name', '=', given)
+      .executeTakeFirst();
+    if (!row) throw new Error(`no mapping file or saved template named "${given}"`);
+    return mappingTemplateSchema.parse(JSON.parse(row.mapping));
+  }
+  const template = await suggestedTemplateForFile(createReadStream(file), recordType);
+  out('no --mapping given; using the suggested mapping:');
+  for (const [field, m] of Object.entries(template.fields)) {
+    const from = m.column ?? m.columns?.join(' + ') ?? (m.constant !== undefined ? `"${m.constant}"` : '?');
+    const t = m.transforms?.length ? `  (${m.transforms.map((x) => x.type).join(', ')})` : '';
+    out(`  ${field.padEnd(22)} ← ${from}${t}`);
+  }
+  return template;
+}
+
+function defaultFhirMapping(recordType: RecordType): MappingTemplate {
+  return { version: 1, recordType, fields: {} };
+}

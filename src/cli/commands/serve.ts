@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { startServer } from '../../server/start.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the engine: API, web UI, queue worker and (by default) the partner sandboxes')
+    .option('--port <port>', 'port to listen on (default PORT or 8080)')
+    .action(async (opts: { port?: string }) => {
+      const server = await startServer(opts.port ? { port: Number(opts.port) } : {});
+      const { ctx, admin, url } = server;
+      const lines = [
+        `ehr-bridge is running`,
+        `  web UI        ${url}/`,
+        `  API docs      ${url}/docs`,
+        `  database      ${ctx.store.dialect === 'sqlite' ? ctx.config.databaseUrl : 'PostgreSQL'} (queue: ${ctx.queue.kind})`,
+        `  login         ${admin.user} / ${admin.password ?? '(set by EHR_BRIDGE_ADMIN_PASSWORD)'}${admin.passwordFile ? `   (kept in ${admin.passwordFile})` : ''}`,
+      ];
+      if (ctx.config.sandboxes) {
+        lines.push(
+          `  sandboxes     ${url}/sandbox/oncall/  (OnCall Health, API key: ${process.env.SANDBOX_ONCALL_API_KEY ?? (await import('../../sandboxes/oncall/plugin.js')).DEFAULT_ONCALL_SANDBOX_API_KEY})`,
+          `                ${url}/sandbox/fhir-emr/  (FHIR R4 EMR)`,
+        );
+      }
+      lines.push(`  OnCall target ${ctx.oncallTarget().baseUrl}${ctx.oncallTarget().usesSandbox ? ' (sandbox)' : ''}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { JobHandlers, JobQueue } from '../../queue/queue.js';
+import type { Db } from '../../store/db.js';
+import { Leases } from '../../store/repos/leases.js';
+import type { XrefStore } from '../../store/repos/xrefs.js';
+import { ChunkIncomplete, processChunk, RunAborted } from './process-chunk.js';
+import type { RunRow, RunStore } from './run-store.js';
+import { CHUNK_SIZE } from './run-status.js';
+import type { ImportTarget } from './targets/import-target.js';
+import { isPartnerError } from '../../partners/partner-error.js';
+
+export const IMPORT_JOBS = { prepare: 'import.prepare', chunk: 'import.chunk' } as const;
+
+export interface ImportJobDeps {
+  db: Db;
+  queue: JobQueue;
+  runs: RunStore;
+  xrefs: XrefStore;
+  logger: Logger;
+  targetFor(run: RunRow): ImportTarget;
+  batchSize?: number;
+  ambiguityDelayMs?: number;
+}
+
+/**
+ * The two queue jobs of a run:
+ * - prepare: learns what already exists on the platform (records carrying an EMR id) so a
+ *   re-import, even from another database, finds them; then enqueues one job per chunk.
+ * - chunk: sends the open rows of one chunk of CHUNK_SIZE lines. A lease makes sure one chunk
+ *   is worked on by one process at a time, even when a job was enqueued twice.
+ */
+export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
+  const leases = new Leases(deps.db);
+
+  return {
+    [IMPORT_JOBS.prepare]: async (payload, job) => {
+      const runId = String(payload.runId);
+      const run = await deps.runs.get(runId);
+      if (!run || run.status !== 'running') return;
+      const target = deps.targetFor(run);
+      if (run.options.scanExisting) {
+        try {
+          let n = 0;
+          for await (const { key, url } of target.scanExisting()) {
+            await deps.xrefs.upsert(target.target, target.kind, { sourceKey: key, partnerUrl: url, contentHash: null });
+            n++;
+          }
+          job.logger.info({ runId, existing: n }, 'import: scanned existing records');
+        } catch (e) {
+          if (isPartnerError(e) && e.kind === 'auth') return abortRun(deps, runId, e.message);
+          throw e;
+        }
+      }
+      await enqueueOpenChunks(deps, runId);
+    },
+
+    [IMPORT_JOBS.chunk]: async (payload, job) => {
+      const runId = String(payload.runId);
+      const chunk = Number(payload.chunk);
+      const run = await deps.runs.get(runId);
+      if (!run || run.status !== 'running') return;
+      const leaseName = `import:${runId}:${chunk}`;
+      if (!(await leases.claim(leaseName))) {
+        // Another process works on this chunk; look again shortly in case it stops.
+        await deps.queue.add({ name: IMPORT_JOBS.chunk, payload: { runId, chunk }, runAt: new Date(Date.now() + 2000) });
+        return;
+      }
+      let result: 'done' | 'stopped';
+      try {
+        result = await leases.hold(leaseName, () =>
+          processChunk(
+            {
+              db: deps.db,
+              runs: deps.runs,
+              xrefs: deps.xrefs,
+              target: deps.targetFor(run),
+              logger: job.logger,
+              signal: job.signal,
+              batchSize: deps.batchSize,
+              ambiguityDelayMs: deps.ambiguityDelayMs,
+            },
+            run,
+            chunk,
+          ),
+        );
+      } catch (e) {
+        if (e instanceof RunAborted) return abortRun(deps, runId, e.message);
+        if (e instanceof ChunkIncomplete) job.logger.warn({ runId, chunk }, e.message);
+        throw e;
+      }
+      if (result === 'stopped') {
+        // Paused and resumed while we were stopping: make sure the chunk is picked up again.
+        const now = await deps.runs.get(runId);
+        if (now?.status === 'running') await deps.queue.add({ name: IMPORT_JOBS.chunk, payload: { runId, chunk } });
+        return;
+      }
+      await finishIfDone(deps, runId);
+    },
+  };
+}
+
+export async function enqueueOpenChunks(deps: Pick<ImportJobDeps, 'queue' | 'runs'>, runId: string): Promise<number> {
+  const chunks = await deps.runs.openChunks(runId, CHUNK_SIZE);
+  for (const chunk of chunks) await deps.queue.add({ name: IMPORT_JOBS.chunk, payload: { runId, chunk } });
+  if (!chunks.length) await finishIfDone(deps, runId);
+  return chunks.length;
+}
+
+async function finishIfDone(deps: Pick<ImportJobDeps, 'runs'>, runId: string): Promise<void> {
+  const counts = await deps.runs.counts(runId);
+  if (counts.pending + counts.in_flight === 0) {
+    await deps.runs.transition(runId, ['running'], 'completed', { finished_at: new Date().toISOString() });
+  }
+}
+
+async function abortRun(deps: ImportJobDeps, runId: string, message: string): Promise<void> {
+  deps.logger.error({ runId }, 'import: stopped, the partner refused the credentials');
+  await deps.runs.transition(runId, ['running', 'paused'], 'failed', { error: message, finished_at: new Date().toISOString() });
+}

@@ -1,0 +1,209 @@
+import type { Logger } from 'pino';
+import type { JobQueue } from '../../queue/queue.js';
+import type { Db } from '../../store/db.js';
+import { XrefStore } from '../../store/repos/xrefs.js';
+import { enqueueOpenChunks, IMPORT_JOBS, importJobHandlers } from './import-jobs.js';
+import { ProgressTracker } from './progress.js';
+import type { RunOptions } from './run-options.js';
+import { RunStore, type RowCounts, type RunRow } from './run-store.js';
+import type { RunStatus } from './run-status.js';
+import { stageRows, type StagingEvent, type StagingResult } from './stage-rows.js';
+import type { ImportTarget } from './targets/import-target.js';
+
+export class ImportError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly fieldErrors?: Record<string, string[]>,
+  ) {
+    super(message);
+    this.name = 'ImportError';
+  }
+}
+
+export interface RunSummary {
+  id: string;
+  target: string;
+  recordType: string;
+  source: string;
+  fileName: string | null;
+  status: RunStatus;
+  totalRows: number;
+  invalidRows: number;
+  counts: {
+    pending: number;
+    inFlight: number;
+    created: number;
+    updated: number;
+    skipped: number;
+    failed: number;
+    invalid: number;
+    cancelled: number;
+  };
+  done: number;
+  remaining: number;
+  ratePerSecond: number;
+  etaSeconds: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  options: RunOptions;
+}
+
+export interface ImportServiceDeps {
+  db: Db;
+  queue: JobQueue;
+  logger: Logger;
+  targetFor(run: RunRow): ImportTarget;
+  batchSize?: number;
+  ambiguityDelayMs?: number;
+}
+
+/**
+ * The bulk import use case, shared by the HTTP API, the CLI and the FHIR pull: create a run,
+ * stage and validate its rows, then start / pause / resume / cancel it while queue jobs send
+ * the rows. All state is in the database, so a run survives a page reload and a restart.
+ */
+export class ImportService {
+  readonly runs: RunStore;
+  readonly xrefs: XrefStore;
+  private readonly progress = new ProgressTracker();
+
+  constructor(private readonly deps: ImportServiceDeps) {
+    this.runs = new RunStore(deps.db);
+    this.xrefs = new XrefStore(deps.db);
+  }
+
+  jobHandlers() {
+    return importJobHandlers({
+      db: this.deps.db,
+      queue: this.deps.queue,
+      runs: this.runs,
+      xrefs: this.xrefs,
+      logger: this.deps.logger,
+      targetFor: (run) => this.deps.targetFor(run),
+      batchSize: this.deps.batchSize,
+      ambiguityDelayMs: this.deps.ambiguityDelayMs,
+    });
+  }
+
+  async create(input: { target: string; recordType: string; source: 'csv' | 'fhir'; fileName: string | null; mapping: unknown; options: RunOptions }): Promise<RunRow> {
+    return this.runs.create(input);
+  }
+
+  async require(id: string): Promise<RunRow> {
+    const run = await this.runs.get(id);
+    if (!run) throw new ImportError(404, 'no such import');
+    return run;
+  }
+
+  /**
+   * Stages (stores and validates) the rows of a draft run, from any source of rows. A run can
+   * be staged again (a corrected file) as long as it has not started.
+   */
+  async stage(runId: string, events: AsyncIterable<StagingEvent>): Promise<StagingResult> {
+    const run = await this.require(runId);
+    if (!(await this.runs.transition(runId, ['draft', 'ready'], 'staging'))) {
+      throw new ImportError(409, `the import is ${run.status}; rows can only be loaded before it starts`);
+    }
+    try {
+      await this.runs.clearRows(runId);
+      const result = await stageRows(this.runs, runId, events);
+      if (result.fatal) {
+        await this.runs.clearRows(runId);
+        await this.runs.transition(runId, ['staging'], 'draft', { total_rows: 0, invalid_rows: 0 });
+        throw new ImportError(400, result.fatal.message, result.fatal.fieldErrors);
+      }
+      await this.runs.transition(runId, ['staging'], 'ready', { total_rows: result.totalRows, invalid_rows: result.invalidRows });
+      return result;
+    } catch (e) {
+      await this.runs.transition(runId, ['staging'], 'draft');
+      throw e;
+    }
+  }
+
+  async start(runId: string, opts: { updateExisting?: boolean; dryRun?: boolean } = {}): Promise<RunRow> {
+    const run = await this.require(runId);
+    const options: RunOptions = {
+      ...run.options,
+      ...(opts.updateExisting === undefined ? {} : { updateExisting: opts.updateExisting }),
+      ...(opts.dryRun === undefined ? {} : { dryRun: opts.dryRun }),
+    };
+    const ok = await this.deps.db.transaction().execute(async (trx) => {
+      const moved = await this.runs.transition(runId, ['ready'], 'running', { started_at: new Date().toISOString(), options: JSON.stringify(options) }, trx);
+      if (moved) await this.deps.queue.add({ name: IMPORT_JOBS.prepare, payload: { runId }, jobKey: `import-prepare:${runId}` }, trx);
+      return moved;
+    });
+    if (!ok) throw new ImportError(409, `the import is ${run.status}; only a validated import that has not started can be started`);
+    return this.require(runId);
+  }
+
+  async pause(runId: string): Promise<RunRow> {
+    const run = await this.require(runId);
+    if (!(await this.runs.transition(runId, ['running'], 'paused'))) throw new ImportError(409, `the import is ${run.status}, not running`);
+    return this.require(runId);
+  }
+
+  async resume(runId: string): Promise<RunRow> {
+    const run = await this.require(runId);
+    if (!(await this.runs.transition(runId, ['paused'], 'running'))) throw new ImportError(409, `the import is ${run.status}, not paused`);
+    await enqueueOpenChunks({ queue: this.deps.queue, runs: this.runs }, runId);
+    return this.require(runId);
+  }
+
+  async cancel(runId: string): Promise<RunRow> {
+    const run = await this.require(runId);
+    const ok = await this.deps.db.transaction().execute(async (trx) => {
+      const moved = await this.runs.transition(runId, ['draft', 'ready', 'running', 'paused'], 'cancelled', { finished_at: new Date().toISOString() }, trx);
+      if (moved) await this.runs.cancelOpenRows(runId, trx);
+      return moved;
+    });
+    if (!ok) throw new ImportError(409, `the import is ${run.status} and can no longer be cancelled`);
+    return this.require(runId);
+  }
+
+  async summary(runId: string): Promise<RunSummary> {
+    return this.summarise(await this.require(runId));
+  }
+
+  async list(): Promise<RunSummary[]> {
+    return Promise.all((await this.runs.list()).map((r) => this.summarise(r)));
+  }
+
+  private async summarise(run: RunRow): Promise<RunSummary> {
+    const c: RowCounts = await this.runs.counts(run.id);
+    const done = c.created + c.updated + c.skipped + c.failed;
+    const remaining = c.pending + c.in_flight;
+    const { ratePerSecond, etaSeconds } = this.progress.observe(run.id, done, remaining, run.status === 'running');
+    return {
+      id: run.id,
+      target: run.target,
+      recordType: run.recordType,
+      source: run.source,
+      fileName: run.fileName,
+      status: run.status,
+      totalRows: run.totalRows,
+      invalidRows: run.invalidRows,
+      counts: {
+        pending: c.pending,
+        inFlight: c.in_flight,
+        created: c.created,
+        updated: c.updated,
+        skipped: c.skipped,
+        failed: c.failed,
+        invalid: c.invalid,
+        cancelled: c.cancelled,
+      },
+      done,
+      remaining,
+      ratePerSecond,
+      etaSeconds,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      error: run.error,
+      options: run.options,
+    };
+  }
+}

@@ -1,0 +1,212 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Db } from '../../store/db.js';
+import { isPartnerError, PartnerError } from '../../partners/partner-error.js';
+import type { XrefStore } from '../../store/repos/xrefs.js';
+import type { ImportRecord } from './mapping/import-record.js';
+import type { RowOutcome, RunRow, RunStore, WorkRow } from './run-store.js';
+import { CHUNK_SIZE } from './run-status.js';
+import type { ImportTarget } from './targets/import-target.js';
+
+/** Thrown when the partner refused our credentials: the whole run stops with one message. */
+export class RunAborted extends Error {
+  override name = 'RunAborted';
+}
+
+/** Thrown at the end of a chunk that left rows to retry later (transient failures). */
+export class ChunkIncomplete extends Error {
+  override name = 'ChunkIncomplete';
+}
+
+export interface ChunkDeps {
+  db: Db;
+  runs: RunStore;
+  xrefs: XrefStore;
+  target: ImportTarget;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Rows sent concurrently per batch; the partner client bounds real concurrency. */
+  batchSize?: number;
+  /** Wait before looking up the outcome of an ambiguous create (lets the partner finish it). */
+  ambiguityDelayMs?: number;
+}
+
+/** After an ambiguous create proved not to have happened, how often we try again. */
+const MAX_CREATE_TRIES = 4;
+
+/**
+ * Sends the open rows of one chunk of a run, exactly once each:
+ * 1. a row with a cross-reference is compared with the partner object (skip / update);
+ * 2. a row left `in_flight` by an earlier attempt is looked up first (it may exist already);
+ * 3. the rest are marked `in_flight` (the durable intent) and then created;
+ * 4. outcomes and cross-references are written together in one transaction per batch.
+ * An ambiguous create is resolved by a lookup, never by a blind second POST.
+ */
+export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number): Promise<'done' | 'stopped'> {
+  const batchSize = deps.batchSize ?? 32;
+  let after = -1;
+  let leftForLater = 0;
+  const status = runStatusWatcher(deps.runs, run.id);
+  for (;;) {
+    if (deps.signal?.aborted || (await status()) !== 'running') return 'stopped';
+    const rows = await deps.runs.openRowsOfChunk(run.id, chunk, CHUNK_SIZE, after, batchSize);
+    if (!rows.length) break;
+    after = rows[rows.length - 1]!.line;
+    const outcomes = await processBatch(deps, run, rows);
+    leftForLater += outcomes.filter((o) => o.status === 'pending').length;
+    await writeOutcomes(deps, run, rows, outcomes);
+  }
+  if (leftForLater) throw new ChunkIncomplete(`${leftForLater} row(s) hit temporary partner errors; the chunk will be retried`);
+  return 'done';
+}
+
+interface Work {
+  row: WorkRow;
+  payload: unknown;
+  emrId: string | undefined;
+}
+
+async function processBatch(deps: ChunkDeps, run: RunRow, rows: WorkRow[]): Promise<(RowOutcome & { xrefUrl?: string })[]> {
+  const outcomes: (RowOutcome & { xrefUrl?: string })[] = [];
+  const work: Work[] = [];
+  for (const row of rows) {
+    try {
+      work.push({ row, payload: deps.target.prepare(row.record as ImportRecord), emrId: row.record.emrId || undefined });
+    } catch (e) {
+      outcomes.push({ line: row.line, status: 'failed', message: `cannot build the ${deps.target.kind}: ${(e as Error).message}` });
+    }
+  }
+  const existing = await deps.xrefs.getMany(deps.target.target, deps.target.kind, work.map((w) => w.row.rowKey));
+  const toCompare = work.filter((w) => existing.has(w.row.rowKey));
+  const fresh = work.filter((w) => !existing.has(w.row.rowKey));
+
+  const results = await Promise.all([
+    ...toCompare.map((w) => compare(deps, run, w, existing.get(w.row.rowKey)!.partnerUrl)),
+    createAll(deps, run, fresh),
+  ]);
+  for (const r of results) outcomes.push(...(Array.isArray(r) ? r : [r]));
+  return outcomes;
+}
+
+async function compare(deps: ChunkDeps, run: RunRow, w: Work, url: string): Promise<RowOutcome & { xrefUrl?: string }> {
+  try {
+    const diff = await deps.target.diff(url, w.payload);
+    if (diff === 'gone') {
+      // Deleted on the platform since we created it: create it again, with the same care.
+      await deps.xrefs.remove(deps.target.target, deps.target.kind, w.row.rowKey);
+      const [again] = await createAll(deps, run, [w]);
+      return again!;
+    }
+    if (!diff) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
+    const fields = diff.changed.join(', ');
+    if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would ${run.options.updateExisting ? 'update' : 'leave'} ${fields}` };
+    if (!run.options.updateExisting) {
+      return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}; differs in ${fields} (updates not requested)` };
+    }
+    await deps.target.update(url, diff.patch);
+    return { line: w.row.line, status: 'updated', partnerUrl: url, message: `updated ${fields}` };
+  } catch (e) {
+    return failure(deps, w.row, e);
+  }
+}
+
+async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<(RowOutcome & { xrefUrl?: string })[]> {
+  if (!work.length) return [];
+  if (run.options.dryRun) {
+    return work.map((w) => ({ line: w.row.line, status: 'skipped' as const, message: 'dry run: would be created' }));
+  }
+  // Rows an earlier attempt left in flight may already exist: look before sending.
+  const resolved = await Promise.all(
+    work.map(async (w) => {
+      if (w.row.status !== 'in_flight') return { w, url: null as string | null };
+      try {
+        return { w, url: await deps.target.find(w.payload, w.emrId) };
+      } catch (e) {
+        return { w, url: null, error: e };
+      }
+    }),
+  );
+  const outcomes: (RowOutcome & { xrefUrl?: string })[] = [];
+  const toSend: Work[] = [];
+  for (const r of resolved) {
+    if ('error' in r && r.error) outcomes.push(failure(deps, r.w.row, r.error, true));
+    else if (r.url) outcomes.push({ line: r.w.row.line, status: 'created', partnerUrl: r.url, xrefUrl: r.url, message: 'created (confirmed after an interrupted attempt)' });
+    else toSend.push(r.w);
+  }
+  await deps.runs.markInFlight(run.id, toSend.map((w) => w.row.line));
+  outcomes.push(...(await Promise.all(toSend.map((w) => createOne(deps, w)))));
+  return outcomes;
+}
+
+async function createOne(deps: ChunkDeps, w: Work): Promise<RowOutcome & { xrefUrl?: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const url = await deps.target.create(w.payload);
+      return { line: w.row.line, status: 'created', partnerUrl: url, xrefUrl: url, message: null };
+    } catch (e) {
+      if (!isPartnerError(e) || e.kind !== 'ambiguous') return failure(deps, w.row, e);
+      // It may have happened: look, never resend blindly.
+      await sleep(deps.ambiguityDelayMs ?? 1000);
+      let url: string | null;
+      try {
+        url = await deps.target.find(w.payload, w.emrId);
+      } catch (lookupError) {
+        return failure(deps, w.row, lookupError, true);
+      }
+      if (url) return { line: w.row.line, status: 'created', partnerUrl: url, xrefUrl: url, message: 'created (confirmed by lookup after a timeout)' };
+      if (attempt >= MAX_CREATE_TRIES) {
+        // Still unknown: keep the intent so the next attempt looks it up again.
+        return { line: w.row.line, status: 'in_flight', message: 'no answer from the partner; will be checked and retried' };
+      }
+    }
+  }
+}
+
+/** Maps a failure to the row's outcome. Auth failures stop the whole run. */
+function failure(deps: ChunkDeps, row: WorkRow, e: unknown, stillInFlight = false): RowOutcome {
+  if (isPartnerError(e)) {
+    if (e.kind === 'auth') throw new RunAborted(e.message);
+    if (e.kind === 'permanent') return { line: row.line, status: 'failed', message: partnerMessage(e) };
+    // Transient (retries exhausted) or ambiguous lookups: nothing final; retried with the chunk.
+    return { line: row.line, status: stillInFlight || row.status === 'in_flight' ? 'in_flight' : 'pending', message: `temporary failure: ${e.message}` };
+  }
+  deps.logger.error({ err: { name: (e as Error)?.name, message: (e as Error)?.message }, line: row.line }, 'import: unexpected error on a row');
+  return { line: row.line, status: 'pending', message: 'internal error; will be retried' };
+}
+
+function partnerMessage(e: PartnerError): string {
+  if (e.fieldErrors && Object.keys(e.fieldErrors).length) {
+    return `rejected by the partner: ${Object.entries(e.fieldErrors)
+      .map(([f, msgs]) => `${f}: ${msgs.join(' ')}`)
+      .join('; ')}`;
+  }
+  return `rejected by the partner: ${e.message}`;
+}
+
+async function writeOutcomes(deps: ChunkDeps, run: RunRow, rows: WorkRow[], outcomes: (RowOutcome & { xrefUrl?: string })[]): Promise<void> {
+  const keyByLine = new Map(rows.map((r) => [r.line, r.rowKey]));
+  await deps.db.transaction().execute(async (trx) => {
+    await deps.runs.recordOutcomes(run.id, outcomes, trx);
+    for (const o of outcomes) {
+      if (!o.xrefUrl) continue;
+      await deps.xrefs.upsert(deps.target.target, deps.target.kind, { sourceKey: keyByLine.get(o.line)!, partnerUrl: o.xrefUrl, contentHash: null }, trx);
+    }
+  });
+}
+
+function targetLabel(deps: ChunkDeps): string {
+  return deps.target.target === 'oncall' ? 'OnCall Health' : deps.target.target;
+}
+
+/** Reads the run's status at most every 300 ms, so pause/cancel take effect within a batch. */
+function runStatusWatcher(runs: RunStore, runId: string): () => Promise<string> {
+  let last = 0;
+  let value = 'running';
+  return async () => {
+    if (Date.now() - last > 300) {
+      value = (await runs.get(runId))?.status ?? 'cancelled';
+      last = Date.now();
+    }
+    return value;
+  };
+}

@@ -1,0 +1,89 @@
+import type { OncallClient } from '../../../partners/oncall/client.js';
+import { findAppointmentByEmrId, scanAppointmentsByEmrId } from '../../../partners/oncall/lookup.js';
+import { appointmentPatchFor, appointmentToOncall, type AppointmentChanges } from '../../../partners/oncall/mapping.js';
+import type { AppointmentCreate } from '../../../partners/oncall/schemas.js';
+import { IDENTIFIER_SYSTEMS } from '../../../domain/identifiers.js';
+import type { ImportRecord } from '../mapping/import-record.js';
+import type { MappingOptions } from '../mapping/template.js';
+import type { RunOptions } from '../run-options.js';
+import { recordToAppointment } from '../validation/to-fhir.js';
+import type { ImportTarget } from './import-target.js';
+import { oncallRelationUrl } from './oncall-refs.js';
+
+export interface OncallAppointmentsSettings {
+  baseUrl: string;
+  emrIdMetadataKey: string;
+  defaults: RunOptions['defaults'];
+  mappingOptions: MappingOptions;
+}
+
+/**
+ * Appointments with participants in OnCall Health. The EMR id goes into `metadata`, as the
+ * guides recommend; participants cannot be queried on their own, so the appointment (and its
+ * participant URLs) is what we keep a reference to.
+ */
+export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate> {
+  readonly target = 'oncall';
+  readonly kind = 'appointment';
+
+  constructor(
+    private readonly client: OncallClient,
+    private readonly s: OncallAppointmentsSettings,
+  ) {}
+
+  prepare(record: ImportRecord): AppointmentCreate {
+    const division = record.division || this.s.defaults.division;
+    if (!division) throw new Error('no division: choose one for the whole file or map a column to it');
+    const provider = record.provider || this.s.defaults.provider;
+    const appt = recordToAppointment(record, this.s.mappingOptions);
+    const emrId = record.emrId || undefined;
+    if (!emrId) appt.identifier = [{ system: IDENTIFIER_SYSTEMS.emr, value: '-' }];
+    const payload = appointmentToOncall(appt, undefined, {
+      division: oncallRelationUrl(this.s.baseUrl, 'divisions', division),
+      ...(provider ? { provider: oncallRelationUrl(this.s.baseUrl, 'providers', provider) } : {}),
+      emrIdMetadataKey: this.s.emrIdMetadataKey,
+    });
+    if (!emrId && payload.metadata) delete payload.metadata[this.s.emrIdMetadataKey];
+    return payload;
+  }
+
+  async *scanExisting() {
+    for await (const [emrId, appt] of scanAppointmentsByEmrId(this.client, this.s.emrIdMetadataKey)) {
+      yield { key: `emr:${emrId}`, url: appt.url };
+    }
+  }
+
+  async create(payload: AppointmentCreate): Promise<string> {
+    return (await this.client.createAppointment(payload)).url;
+  }
+
+  async find(payload: AppointmentCreate, emrId: string | undefined): Promise<string | null> {
+    if (emrId) return (await findAppointmentByEmrId(this.client, this.s.emrIdMetadataKey, emrId))?.url ?? null;
+    for await (const a of this.client.appointments()) if (appointmentPatchFor(a, payload) === null) return a.url;
+    return null;
+  }
+
+  async diff(url: string, payload: AppointmentCreate) {
+    let existing;
+    try {
+      existing = await this.client.getAppointment(url);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return 'gone' as const;
+      throw e;
+    }
+    const changes = appointmentPatchFor(existing, payload);
+    if (!changes) return null;
+    const changed = [
+      ...Object.keys(changes.appointment ?? {}),
+      ...(changes.participants.length ? ['participants'] : []),
+      ...(changes.participantsToAdd.length ? ['new participants (cannot be added to an existing appointment)'] : []),
+    ];
+    return { changed, patch: changes };
+  }
+
+  async update(url: string, patch: unknown): Promise<void> {
+    const changes = patch as AppointmentChanges;
+    if (changes.appointment) await this.client.patchAppointment(url, changes.appointment);
+    for (const p of changes.participants) await this.client.patchParticipant(p.url, p.patch);
+  }
+}

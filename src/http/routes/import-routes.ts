@@ -1,0 +1,148 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { RECORD_TYPES, TARGET_SYSTEMS } from '../../domain/identifiers.js';
+import { ImportError } from '../../flows/bulk-import/import-service.js';
+import { mappingTemplateSchema } from '../../flows/bulk-import/mapping/template.js';
+import { writeReportCsv } from '../../flows/bulk-import/report.js';
+import { ROW_STATUSES } from '../../flows/bulk-import/run-status.js';
+import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
+import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
+import { HttpError } from '../errors.js';
+import type { AppContext } from '../../server/context.js';
+
+const idParams = z.object({ id: z.string().uuid() });
+
+/**
+ * Imports in two steps, so a million-row file streams straight into staging without multipart:
+ * POST creates the run (mapping and choices), PUT .../file sends the raw CSV bytes.
+ */
+export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const svc = () => ctx.imports();
+  const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof ImportError) throw new HttpError(e.statusCode, e.message, e.fieldErrors);
+      throw e;
+    }
+  };
+
+  // The file body is handed to the route as a stream; nothing buffers it.
+  app.addContentTypeParser(['text/csv', 'application/csv', 'application/octet-stream', 'text/plain', 'application/vnd.ms-excel'], (_req, payload, done) =>
+    done(null, payload),
+  );
+
+  app.post(
+    '/api/imports',
+    {
+      schema: {
+        tags: ['imports'],
+        body: z.object({
+          target: z.enum(TARGET_SYSTEMS),
+          recordType: z.enum(RECORD_TYPES),
+          fileName: z.string().max(500).nullish(),
+          mapping: mappingTemplateSchema,
+          defaults: runOptionsSchema.shape.defaults,
+          updateExisting: z.boolean().default(false),
+          scanExisting: z.boolean().default(true),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (b.mapping.recordType !== b.recordType) throw new HttpError(400, 'the mapping is for another record type', { mapping: ['recordType does not match'] });
+      const run = await svc().create({
+        target: b.target,
+        recordType: b.recordType,
+        source: 'csv',
+        fileName: b.fileName ?? null,
+        mapping: b.mapping,
+        options: runOptionsSchema.parse({ updateExisting: b.updateExisting, defaults: b.defaults, scanExisting: b.scanExisting }),
+      });
+      return reply.status(201).send(await svc().summary(run.id));
+    },
+  );
+
+  app.put(
+    '/api/imports/:id/file',
+    { bodyLimit: 1024 * 1024 * 1024, schema: { tags: ['imports'], params: idParams, description: 'The raw CSV file as the request body.' } },
+    async (req) =>
+      wrap(async () => {
+        const run = await svc().require(req.params.id);
+        const body = req.body as Readable | undefined;
+        if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'send the CSV file as the body, with Content-Type: text/csv');
+        const mapping = mappingTemplateSchema.parse(run.mapping);
+        await svc().stage(run.id, csvStagingEvents(body, mapping));
+        return svc().summary(run.id);
+      }),
+  );
+
+  app.get('/api/imports', { schema: { tags: ['imports'] } }, async () => ({ items: await svc().list() }));
+
+  app.get('/api/imports/:id', { schema: { tags: ['imports'], params: idParams } }, async (req) => wrap(() => svc().summary(req.params.id)));
+
+  app.get(
+    '/api/imports/:id/problems',
+    { schema: { tags: ['imports'], params: idParams, querystring: z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) }) } },
+    async (req) =>
+      wrap(async () => {
+        await svc().require(req.params.id);
+        return svc().runs.problems(req.params.id, req.query.offset, req.query.limit);
+      }),
+  );
+
+  app.get(
+    '/api/imports/:id/rows',
+    {
+      schema: {
+        tags: ['imports'],
+        params: idParams,
+        querystring: z.object({
+          status: z.enum(ROW_STATUSES).optional(),
+          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+    },
+    async (req) =>
+      wrap(async () => {
+        await svc().require(req.params.id);
+        return svc().runs.rows(req.params.id, req.query);
+      }),
+  );
+
+  const body = z.object({ updateExisting: z.boolean().optional(), dryRun: z.boolean().optional() }).default({});
+  app.post('/api/imports/:id/start', { schema: { tags: ['imports'], params: idParams, body } }, async (req) =>
+    wrap(async () => {
+      await svc().start(req.params.id, req.body ?? {});
+      return svc().summary(req.params.id);
+    }),
+  );
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    app.post(`/api/imports/:id/${action}`, { schema: { tags: ['imports'], params: idParams } }, async (req) =>
+      wrap(async () => {
+        await svc()[action](req.params.id);
+        return svc().summary(req.params.id);
+      }),
+    );
+  }
+
+  app.delete('/api/imports/:id', { schema: { tags: ['imports'], params: idParams } }, async (req, reply) =>
+    wrap(async () => {
+      const run = await svc().require(req.params.id);
+      if (run.status === 'running' || run.status === 'staging') throw new HttpError(409, `the import is ${run.status}; pause or cancel it first`);
+      await svc().runs.delete(run.id);
+      return reply.status(204).send();
+    }),
+  );
+
+  app.get('/api/imports/:id/report.csv', { schema: { tags: ['imports'], params: idParams } }, async (req, reply) =>
+    wrap(async () => {
+      const run = await svc().require(req.params.id);
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="import-${run.id}-report.csv"`);
+      return reply.send(writeReportCsv(svc().runs, run));
+    }),
+  );
+};

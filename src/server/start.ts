@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../config/config.js';
+import { buildApp } from '../http/app.js';
+import { ensureAdminAccount, type AdminLogin } from '../http/auth/admin-account.js';
+import { createContext, type AppContext } from './context.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  ctx: AppContext;
+  admin: AdminLogin;
+  /** Alias of admin.password, for tests. */
+  adminPassword: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the engine: database (migrated), queue worker, API, web UI and (embedded run) the
+ * sandboxes on the same port. `overrides` take precedence over file and environment
+ * (tests: `{ port: 0, databaseUrl: tmpFile }`).
+ */
+export async function startServer(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const config: Config = loadConfig(env, overrides);
+  const ctx = await createContext(config);
+  const admin = await ensureAdminAccount(ctx.store.db, config);
+  const app = await buildApp(ctx);
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = ['0.0.0.0', '::', 'localhost'].includes(config.host) ? 'localhost' : config.host;
+  const url = config.publicUrl?.replace(/\/+$/, '') ?? `http://${host}:${port}`;
+  // Partner calls to the embedded sandbox go over loopback by address: `localhost` may resolve
+  // to ::1 first while the server listens on 127.0.0.1 only.
+  const loopback = ['0.0.0.0', '::', 'localhost', '127.0.0.1'].includes(config.host);
+  ctx.engineUrl = loopback ? `http://127.0.0.1:${port}` : `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  await ctx.startWorker();
+  return {
+    url,
+    app,
+    ctx,
+    admin,
+    adminPassword: admin.password,
+    close: async () => {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
