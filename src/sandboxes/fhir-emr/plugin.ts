@@ -371,6 +371,14 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     }
   };
 
+  /** Create/update take FHIR JSON only (fastify would otherwise hand us text/plain as a string). */
+  const requireJsonBody = (request: FastifyRequest): void => {
+    const ct = String(request.headers['content-type'] ?? '').toLowerCase();
+    if (!ct.startsWith('application/fhir+json') && !ct.startsWith('application/json')) {
+      throw OperationOutcomeError.of(415, 'not-supported', 'Send the resource as application/fhir+json');
+    }
+  };
+
   const writeResponse = (request: FastifyRequest, reply: FastifyReply, status: number, resource: Resource): FastifyReply => {
     reply.header('location', `${baseUrl(request)}/${resource.resourceType}/${resource.id}/_history/${resource.meta?.versionId}`);
     if (preferences(request).includes('return=minimal')) {
@@ -384,6 +392,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     track(request, 'create', request.params.type);
     const type = requireType(request.params.type);
     requireWritable(type);
+    requireJsonBody(request);
     const patient = validatePatient(request.body);
     // The server assigns the id on create (https://hl7.org/fhir/R4/http.html#create).
     const created = store.create({ ...patient, id: undefined });
@@ -394,6 +403,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     track(request, 'update', request.params.type);
     const type = requireType(request.params.type);
     requireWritable(type);
+    requireJsonBody(request);
     const patient = validatePatient(request.body);
     if (patient.id !== request.params.id) {
       throw OperationOutcomeError.of(400, 'invalid', 'Resource id must equal the id in the URL', ['Patient.id']);

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Deterministic randomness for the seed: the same input string always yields the same
  * sequence, so the sandbox serves identical data on every start (tests and demos can name
@@ -61,11 +59,15 @@ export function createPrng(seed: string | number): Prng {
   };
 }
 
-/** A stable UUID-shaped id derived from a name (same idea as RFC 4122 v5, SHA-1 based). */
+/**
+ * A stable UUID-shaped id (version nibble 5, RFC 4122 variant) derived from a name. Built from
+ * the seeded generator rather than SHA-1: thousands are made at startup and only stability
+ * and spread matter here, not collision resistance against an adversary.
+ */
 export function uuidFromName(name: string): string {
-  const h = createHash('sha1').update(name).digest();
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
-  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const prng = createPrng(name);
+  let hex = '';
+  for (let i = 0; i < 4; i++) hex += Math.floor(prng.next() * 4294967296).toString(16).padStart(8, '0');
+  const variant = ((parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

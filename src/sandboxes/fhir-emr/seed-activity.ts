@@ -2,7 +2,6 @@ import type { Appointment, Encounter, Patient, Practitioner } from '@medplum/fhi
 import { FHIR_EMR_SYSTEMS } from './identifier-systems.js';
 import type { Prng } from './prng.js';
 import { uuidFromName } from './prng.js';
-import { practitionerDisplay } from './seed-patients.js';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -23,8 +22,19 @@ const APPOINTMENT_KINDS = [
   { serviceType: ['57', 'Immunization'], type: 'ROUTINE', description: 'Vaccination', minutes: [10, 15] },
 ] as const;
 
+// Date.prototype.toISOString dominated seed time; the day part is cached and the clock part
+// built by hand (all generated times are whole seconds, UTC).
+const dayCache = new Map<number, string>();
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 function iso(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  const day = Math.floor(ms / DAY_MS);
+  let d = dayCache.get(day);
+  if (d === undefined) {
+    d = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayCache.set(day, d);
+  }
+  const secs = Math.floor((ms - day * DAY_MS) / 1000);
+  return `${d}T${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}Z`;
 }
 
 /** A weekday (Mon-Fri) at a quarter-hour between 08:00 and 17:30 UTC, on or near `dayMs`. */
@@ -37,6 +47,8 @@ function clinicSlot(prng: Prng, dayMs: number, direction: 1 | -1): number {
 interface ActivityContext {
   patient: Patient;
   practitioner: Practitioner;
+  /** Display text for references to the practitioner (computed once per patient). */
+  practitionerName: string;
   /** UTC midnight of the day the data is "as of": past/future are relative to it. */
   anchorMs: number;
   nextVisitNumber: () => string;
@@ -88,7 +100,7 @@ export function encountersFor(prng: Prng, ctx: ActivityContext): Encounter[] {
           type: [{ coding: [{ system: FHIR_EMR_SYSTEMS.participationType, code: 'PPRF', display: 'primary performer' }] }],
           individual: {
             reference: `Practitioner/${ctx.practitioner.id}`,
-            display: practitionerDisplay(ctx.practitioner),
+            display: ctx.practitionerName,
           },
         },
       ],
@@ -142,7 +154,7 @@ export function appointmentsFor(prng: Prng, ctx: ActivityContext): Appointment[]
           status: 'accepted',
         },
         {
-          actor: { reference: `Practitioner/${ctx.practitioner.id}`, display: practitionerDisplay(ctx.practitioner) },
+          actor: { reference: `Practitioner/${ctx.practitioner.id}`, display: ctx.practitionerName },
           required: 'required',
           status: 'accepted',
         },

@@ -2,7 +2,7 @@ import type { Appointment, Encounter, Patient, Practitioner } from '@medplum/fhi
 import { createPrng } from './prng.js';
 import { loadSeedRows } from './seed-csv.js';
 import { appointmentsFor, encountersFor } from './seed-activity.js';
-import { patientFromRow, practitionerFromRow } from './seed-patients.js';
+import { patientFromRow, practitionerDisplay, practitionerFromRow } from './seed-patients.js';
 
 const DAY_MS = 86_400_000;
 
@@ -42,6 +42,7 @@ export function buildSeed(anchorMs: number): SeedResources {
     const ctx = {
       patient,
       practitioner,
+      practitionerName: practitionerDisplay(practitioner),
       anchorMs,
       nextVisitNumber: () => `V${String(++visit).padStart(7, '0')}`,
       nextAppointmentNumber: () => `APT${String(++appt).padStart(7, '0')}`,
