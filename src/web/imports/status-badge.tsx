@@ -1,0 +1,22 @@
+import { Badge } from '@mantine/core';
+import type { RunStatus } from '../api/types.js';
+
+export const STATUS_TEXT = {
+  draft: { label: 'Waiting for the file', color: 'gray' },
+  staging: { label: 'Checking the file', color: 'blue' },
+  ready: { label: 'Checked, not started', color: 'blue' },
+  running: { label: 'Importing', color: 'teal' },
+  paused: { label: 'Paused', color: 'yellow' },
+  completed: { label: 'Finished', color: 'green' },
+  cancelled: { label: 'Cancelled', color: 'gray' },
+  failed: { label: 'Stopped by an error', color: 'red' },
+} as const satisfies Record<RunStatus, { label: string; color: string }>;
+
+export function StatusBadge({ status, size = 'md' }: { status: RunStatus; size?: 'sm' | 'md' | 'lg' }) {
+  const s = STATUS_TEXT[status] ?? { label: status, color: 'gray' };
+  return (
+    <Badge color={s.color} variant="light" size={size} data-testid="run-status" data-status={status}>
+      {s.label}
+    </Badge>
+  );
+}

@@ -1,0 +1,232 @@
+import { Alert, Button, Group, List, Stack, Stepper, Text, Title } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { RecordType } from '../../domain/identifiers.js';
+import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
+import { api } from '../api/http.js';
+import { useDivisions, useOnCallSettings } from '../api/queries.js';
+import type { RunSummary } from '../api/types.js';
+import { uploadImportFile } from '../api/upload-file.js';
+import { useCsvReader } from '../csv/use-csv-reader.js';
+import { navigate, runPath } from '../router/router.js';
+import { StepCheck, IDLE_SERVER_CHECK, type ServerCheck } from './step-check.js';
+import { MAX_ROWS, StepFile } from './step-file.js';
+import { matchBlockers, StepMatch } from './step-match.js';
+import { StepWhat } from './step-what.js';
+import { browserTimeZone } from './time-zones.js';
+import { formFields, templateForCheck, type ImportDefaults, type LoadedTemplate } from './wizard-types.js';
+
+const STEP_LABELS = ['What to import', 'Choose the file', 'Match columns', 'Check and start'] as const;
+
+/**
+ * The bulk-import wizard (/imports/new). Everything before "Send the file" happens in the
+ * browser: the file is read and checked in a Web Worker. The server then checks again (its
+ * answer counts), keeps the file, and the run page takes over once the import starts.
+ */
+export function NewImportPage() {
+  const [step, setStep] = useState(0);
+  const [recordType, setRecordType] = useState<RecordType>('contacts');
+  const [file, setFile] = useState<File | null>(null);
+  const [template, setTemplate] = useState<MappingTemplate | null>(null);
+  const [loaded, setLoaded] = useState<LoadedTemplate | null>(null);
+  const [defaults, setDefaults] = useState<ImportDefaults>({ division: null, provider: null });
+  const [updateExisting, setUpdateExisting] = useState(true);
+  const [server, setServer] = useState<ServerCheck>(IDLE_SERVER_CHECK);
+  const scan = useCsvReader();
+  const check = useCsvReader();
+  const settings = useOnCallSettings();
+  const divisions = useDivisions();
+  const checkedSignature = useRef<string | null>(null);
+  const sentSignature = useRef<string | null>(null);
+
+  // The worker's suggestion becomes the mapping unless a saved matching was chosen.
+  useEffect(() => {
+    if (!scan.state.suggested || loaded) return;
+    const s = scan.state.suggested;
+    setTemplate(
+      recordType === 'appointments'
+        ? { ...s, options: { timeZone: browserTimeZone(), ...(settings.data ? { emrIdMetadataKey: settings.data.emrIdMetadataKey } : {}), ...s.options } }
+        : s,
+    );
+  }, [scan.state.suggested]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // One clinic only: nothing to choose.
+  useEffect(() => {
+    const items = divisions.data?.items;
+    if (items?.length === 1 && !defaults.division) setDefaults((d) => ({ ...d, division: items[0]!.url }));
+  }, [divisions.data, defaults.division]);
+
+  const chooseFile = (f: File) => {
+    setFile(f);
+    scan.read(f, {
+      recordType,
+      template: loaded && template ? templateForCheck(template, defaults) : 'suggest',
+      formFields: formFields(template),
+    });
+  };
+
+  const clearFile = () => {
+    scan.cancel();
+    check.cancel();
+    setFile(null);
+    if (!loaded) setTemplate(null);
+    checkedSignature.current = null;
+  };
+
+  const changeRecordType = (r: RecordType) => {
+    if (r === recordType) return;
+    clearFile();
+    setRecordType(r);
+    setTemplate(null);
+    setLoaded(null);
+  };
+
+  const checkTemplate = useMemo(() => (template ? templateForCheck(template, defaults) : null), [template, defaults]);
+  const signature = useMemo(
+    () => (file && checkTemplate ? JSON.stringify([recordType, file.name, file.size, file.lastModified, checkTemplate]) : null),
+    [recordType, file, checkTemplate],
+  );
+
+  // Entering the last step (or changing anything that affects the rows): check in the browser.
+  useEffect(() => {
+    if (step !== 3 || !file || !checkTemplate || signature === checkedSignature.current) return;
+    checkedSignature.current = signature;
+    const skip = formFields(checkTemplate);
+    check.read(file, { recordType, template: checkTemplate, formFields: skip });
+  }, [step, signature]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // A server check belongs to one exact file + mapping: anything else needs a new one.
+  useEffect(() => {
+    if (server.run && sentSignature.current !== signature) {
+      const stale = server.run;
+      if (stale.status === 'draft' || stale.status === 'ready') {
+        void api(`/api/imports/${encodeURIComponent(String(stale.id))}/cancel`, { method: 'POST', body: {} }).catch(() => undefined);
+      }
+      setServer(IDLE_SERVER_CHECK);
+    }
+  }, [signature]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const sendToServer = useCallback(async () => {
+    if (!file || !template) return;
+    sentSignature.current = signature;
+    setServer({ ...IDLE_SERVER_CHECK, phase: 'creating', total: file.size });
+    try {
+      const body = {
+        target: 'oncall',
+        recordType,
+        fileName: file.name,
+        mapping: template,
+        defaults: {
+          ...(defaults.division ? { division: defaults.division } : {}),
+          ...(defaults.provider ? { provider: defaults.provider } : {}),
+        },
+        updateExisting,
+      };
+      const run = await api<RunSummary>('/api/imports', { method: 'POST', body });
+      setServer((s) => ({ ...s, phase: 'uploading', run }));
+      const checked = await uploadImportFile(run.id, file, (p) =>
+        setServer((s) => ({ ...s, sent: p.sent, total: p.total, phase: p.sent >= p.total ? 'checking' : 'uploading' })),
+      );
+      setServer((s) => ({ ...s, phase: 'ready', run: checked }));
+    } catch (e) {
+      setServer((s) => ({ ...s, phase: 'failed', error: e instanceof Error ? e : new Error(String(e)) }));
+    }
+  }, [file, template, signature, recordType, defaults, updateExisting]);
+
+  const start = useMutation({
+    mutationFn: (runId: string | number) =>
+      api<RunSummary>(`/api/imports/${encodeURIComponent(String(runId))}/start`, { method: 'POST', body: { updateExisting } }),
+    onSuccess: (run) => navigate(runPath(run.id)),
+  });
+
+  const blockers = template ? matchBlockers(recordType, template, defaults) : [];
+  const fileReady =
+    file !== null && scan.state.header !== null && scan.state.preview !== null && template !== null &&
+    scan.state.phase !== 'failed' && scan.state.rows <= MAX_ROWS && !(scan.state.phase === 'done' && scan.state.rows === 0);
+  const canNext = step === 0 || (step === 1 && fileReady) || (step === 2 && blockers.length === 0);
+
+  return (
+    <Stack gap="lg">
+      <Title order={1} size="h2">
+        New import
+      </Title>
+      <Stepper
+        active={step}
+        onStepClick={(i) => i < step && setStep(i)}
+        allowNextStepsSelect={false}
+        size="sm"
+        aria-label="Import steps"
+      >
+        {STEP_LABELS.map((label, i) => (
+          <Stepper.Step key={label} label={label} aria-current={i === step ? 'step' : undefined} />
+        ))}
+      </Stepper>
+
+      <section aria-label={STEP_LABELS[step]}>
+        {step === 0 && <StepWhat recordType={recordType} onRecordType={changeRecordType} />}
+        {step === 1 && (
+          <StepFile recordType={recordType} file={file} read={scan.state} onFile={chooseFile} onClear={clearFile} />
+        )}
+        {step === 2 && template && scan.state.header && (
+          <StepMatch
+            recordType={recordType}
+            header={scan.state.header}
+            sampleRows={(scan.state.preview ?? []).map((r) => r.cells)}
+            template={template}
+            onTemplate={setTemplate}
+            loaded={loaded}
+            onLoaded={setLoaded}
+            defaults={defaults}
+            onDefaults={setDefaults}
+            updateExisting={updateExisting}
+            onUpdateExisting={setUpdateExisting}
+          />
+        )}
+        {step === 3 && (
+          <StepCheck
+            recordType={recordType}
+            fileRows={scan.state.rows}
+            browser={check.state}
+            server={server}
+            onSend={() => void sendToServer()}
+            onStart={() => server.run && start.mutate(server.run.id)}
+            starting={start.isPending}
+            startError={start.error}
+            onChooseAgain={() => {
+              clearFile();
+              setStep(1);
+            }}
+          />
+        )}
+      </section>
+
+      {step === 2 && blockers.length > 0 && (
+        <Alert color="orange" title="Before the next step">
+          <List size="sm">
+            {blockers.map((b) => (
+              <List.Item key={b}>{b}</List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
+
+      <Group justify="space-between">
+        <Button variant="default" onClick={() => setStep((s) => s - 1)} disabled={step === 0}>
+          Back
+        </Button>
+        {step < 3 && (
+          <Group gap="sm">
+            {step === 1 && file && scan.state.phase === 'reading' && fileReady && (
+              <Text size="sm" c="dimmed">
+                You can go on while the file is still being read.
+              </Text>
+            )}
+            <Button onClick={() => setStep((s) => s + 1)} disabled={!canNext}>
+              Next
+            </Button>
+          </Group>
+        )}
+      </Group>
+    </Stack>
+  );
+}

@@ -1,0 +1,234 @@
+import { Alert, Badge, Button, Card, Group, List, Loader, Progress, Stack, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import type { RecordType } from '../../domain/identifiers.js';
+import { useRunProblems } from '../api/queries.js';
+import type { RunSummary } from '../api/types.js';
+import type { ApiError } from '../api/http.js';
+import type { CsvReadState } from '../csv/use-csv-reader.js';
+import { formatCount, plural } from '../format/format.js';
+import { ProblemTable } from '../problems/problem-table.js';
+
+export interface ServerCheck {
+  phase: 'idle' | 'creating' | 'uploading' | 'checking' | 'ready' | 'failed';
+  sent: number;
+  total: number;
+  run: RunSummary | null;
+  error: ApiError | Error | null;
+}
+
+export const IDLE_SERVER_CHECK: ServerCheck = { phase: 'idle', sent: 0, total: 0, run: null, error: null };
+
+interface Props {
+  recordType: RecordType;
+  fileRows: number;
+  browser: CsvReadState;
+  server: ServerCheck;
+  onSend: () => void;
+  onStart: () => void;
+  starting: boolean;
+  startError: Error | null;
+  onChooseAgain: () => void;
+}
+
+const PAGE = 25;
+
+export function StepCheck(props: Props) {
+  const { recordType, browser, server } = props;
+  return (
+    <Stack gap="lg">
+      <Title order={2} size="h3">
+        Check every line before anything is sent
+      </Title>
+      <BrowserCheckCard recordType={recordType} read={browser} fileRows={props.fileRows} />
+      <ServerCheckCard {...props} />
+    </Stack>
+  );
+}
+
+function BrowserCheckCard({ recordType, read, fileRows }: { recordType: RecordType; read: CsvReadState; fileRows: number }) {
+  const done = read.phase === 'done';
+  const total = Math.max(fileRows, read.rows);
+  return (
+    <Card withBorder padding="md" aria-label="Check in your browser">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>1. Quick check in your browser</Text>
+        {done ? (
+          read.invalidRows === 0 ? (
+            <Badge color="teal" variant="light">
+              All lines look right
+            </Badge>
+          ) : (
+            <Badge color="orange" variant="light">
+              Problems found
+            </Badge>
+          )
+        ) : (
+          <Group gap={6}>
+            <Loader size="xs" aria-hidden />
+            <Text size="sm">Checking…</Text>
+          </Group>
+        )}
+      </Group>
+      <Text size="sm" aria-live="polite">
+        <span data-testid="browser-checked-rows">{formatCount(read.rows)}</span> of {formatCount(total)} lines checked ·{' '}
+        <Text span fw={700} c={read.invalidRows > 0 ? 'orange.8' : undefined} data-testid="browser-invalid-count">
+          {formatCount(read.invalidRows)}
+        </Text>{' '}
+        with problems
+      </Text>
+      {!done && total > 0 && <Progress value={(read.rows / total) * 100} mt="xs" size="sm" aria-label="Browser check progress" />}
+      {read.phase === 'failed' && (
+        <Alert color="red" mt="sm" role="alert" title="The check stopped">
+          {read.error}
+        </Alert>
+      )}
+      {read.problems.length > 0 && (
+        <Stack mt="sm" gap={4}>
+          <ProblemTable recordType={recordType} lines={read.problems} label="Problems found in your browser" clientPageSize={10} />
+          {read.invalidRows > read.problems.length && (
+            <Text size="xs" c="dimmed">
+              The first {formatCount(read.problems.length)} are listed here; the final check below lists them all.
+            </Text>
+          )}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function ServerCheckCard(props: Props) {
+  const { recordType, server, browser } = props;
+  const [page, setPage] = useState(1);
+  const run = server.run;
+  const ready = server.phase === 'ready' && run !== null;
+  const problems = useRunProblems(run ? String(run.id) : null, (page - 1) * PAGE, PAGE, ready && (run?.invalidRows ?? 0) > 0);
+  const totalRows = run?.totalRows ?? 0;
+  const invalid = run?.invalidRows ?? 0;
+  const valid = Math.max(0, totalRows - invalid);
+
+  return (
+    <Card withBorder padding="md" aria-label="Final check on the server">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>2. Final check on the server</Text>
+        {ready && (
+          <Badge color={invalid === 0 ? 'teal' : 'orange'} variant="light">
+            {invalid === 0 ? 'Ready to import' : 'Ready, some lines will be left out'}
+          </Badge>
+        )}
+      </Group>
+
+      {server.phase === 'idle' && (
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">
+            The server checks every line again with the same rules and keeps the file for the import. Nothing is sent
+            to OnCall yet.
+          </Text>
+          <Button onClick={props.onSend} disabled={browser.phase === 'reading' && browser.rows === 0}>
+            Send the file for the final check
+          </Button>
+        </Stack>
+      )}
+      {(server.phase === 'creating' || server.phase === 'uploading') && (
+        <Stack gap={4}>
+          <Text size="sm" aria-live="polite">
+            Sending the file… {server.total > 0 ? Math.floor((server.sent / server.total) * 100) : 0}%
+          </Text>
+          <Progress value={server.total > 0 ? (server.sent / server.total) * 100 : 0} size="sm" aria-label="Upload progress" />
+        </Stack>
+      )}
+      {server.phase === 'checking' && (
+        <Group gap="xs">
+          <Loader size="xs" aria-hidden />
+          <Text size="sm" aria-live="polite">
+            The server is checking every line…
+          </Text>
+        </Group>
+      )}
+      {server.phase === 'failed' && (
+        <Alert color="red" role="alert" title="The server did not accept the file">
+          <Text size="sm">{server.error?.message}</Text>
+          <FieldErrors error={server.error} />
+          <Group mt="sm">
+            <Button size="xs" variant="light" onClick={props.onSend}>
+              Try again
+            </Button>
+            <Button size="xs" variant="default" onClick={props.onChooseAgain}>
+              Choose a corrected file
+            </Button>
+          </Group>
+        </Alert>
+      )}
+
+      {ready && (
+        <Stack gap="sm">
+          <Group gap="xl">
+            <Stat label="Lines in the file" value={totalRows} testId="server-total-rows" />
+            <Stat label="Ready to import" value={valid} testId="server-valid-rows" color="teal.8" />
+            <Stat label="With problems" value={invalid} testId="server-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
+          </Group>
+          {invalid > 0 && problems.data && (
+            <ProblemTable
+              recordType={recordType}
+              lines={problems.data.items}
+              total={problems.data.total}
+              page={page}
+              pageSize={PAGE}
+              onPageChange={setPage}
+              label="Problems found by the server"
+            />
+          )}
+          {invalid > 0 && problems.isPending && <Loader size="sm" aria-label="Loading problems" />}
+          {props.startError && (
+            <Alert color="red" role="alert" title="The import did not start">
+              {props.startError.message}
+            </Alert>
+          )}
+          <Group justify="space-between" align="center" mt="xs">
+            <Button variant="default" onClick={props.onChooseAgain}>
+              Fix the file and choose it again
+            </Button>
+            <Stack gap={2} align="flex-end">
+              <Button size="md" onClick={props.onStart} loading={props.starting} disabled={valid === 0}>
+                {invalid > 0 ? `Import ${plural(valid, 'line', 'lines')}, leave out ${formatCount(invalid)}` : `Import ${plural(valid, 'line', 'lines')}`}
+              </Button>
+              {invalid > 0 && (
+                <Text size="xs" c="dimmed">
+                  Lines with problems are not sent; they are listed in the report.
+                </Text>
+              )}
+            </Stack>
+          </Group>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function Stat({ label, value, testId, color }: { label: string; value: number; testId: string; color?: string | undefined }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="xl" fw={700} c={color} data-testid={testId}>
+        {formatCount(value)}
+      </Text>
+    </div>
+  );
+}
+
+function FieldErrors({ error }: { error: ApiError | Error | null }) {
+  const fe = error && 'fieldErrors' in error ? error.fieldErrors : undefined;
+  if (!fe) return null;
+  const entries = Object.entries(fe);
+  if (entries.length === 0) return null;
+  return (
+    <List size="sm" mt="xs">
+      {entries.map(([k, v]) => (
+        <List.Item key={k}>
+          {k}: {Array.isArray(v) ? v.join('; ') : v}
+        </List.Item>
+      ))}
+    </List>
+  );
+}

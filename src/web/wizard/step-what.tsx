@@ -1,0 +1,56 @@
+import { Group, Radio, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
+import { RECORD_TYPE_LABELS } from './wizard-types.js';
+
+interface Props {
+  recordType: RecordType;
+  onRecordType: (r: RecordType) => void;
+}
+
+export function StepWhat({ recordType, onRecordType }: Props) {
+  return (
+    <Stack gap="lg">
+      <Stack gap="xs">
+        <Title order={2} size="h3">
+          Where do the records go?
+        </Title>
+        <Radio.Group value="oncall" label="Platform" aria-label="Platform">
+          <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
+            <Radio.Card value="oncall" p="md" radius="md" aria-label="OnCall Health">
+              <Group wrap="nowrap" align="flex-start">
+                <Radio.Indicator />
+                <div>
+                  <Text fw={600}>OnCall Health</Text>
+                  <Text size="sm" c="dimmed">
+                    Virtual care platform. The only platform set up on this server.
+                  </Text>
+                </div>
+              </Group>
+            </Radio.Card>
+          </SimpleGrid>
+        </Radio.Group>
+      </Stack>
+      <Radio.Group
+        value={recordType}
+        onChange={(v) => onRecordType(v as RecordType)}
+        label="What does your file contain?"
+      >
+        <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
+          {RECORD_TYPES.map((r) => (
+            <Radio.Card key={r} value={r} p="md" radius="md" aria-label={RECORD_TYPE_LABELS[r].title}>
+              <Group wrap="nowrap" align="flex-start">
+                <Radio.Indicator />
+                <div>
+                  <Text fw={600}>{RECORD_TYPE_LABELS[r].title}</Text>
+                  <Text size="sm" c="dimmed">
+                    {RECORD_TYPE_LABELS[r].detail}
+                  </Text>
+                </div>
+              </Group>
+            </Radio.Card>
+          ))}
+        </SimpleGrid>
+      </Radio.Group>
+    </Stack>
+  );
+}

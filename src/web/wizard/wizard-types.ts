@@ -1,0 +1,52 @@
+import type { RecordType } from '../../domain/identifiers.js';
+import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
+
+export const WIZARD_STEPS = ['what', 'file', 'match', 'check'] as const satisfies readonly string[];
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+/** Choices made on the matching screen that are not part of the column mapping itself. */
+export interface ImportDefaults {
+  division: string | null;
+  provider: string | null;
+}
+
+export interface LoadedTemplate {
+  id: string | number;
+  name: string;
+}
+
+export interface WizardChoices {
+  recordType: RecordType;
+  file: File | null;
+  template: MappingTemplate | null;
+  /** The saved template the mapping came from (to offer "save changes" to it). */
+  loaded: LoadedTemplate | null;
+  defaults: ImportDefaults;
+  updateExisting: boolean;
+}
+
+export const RECORD_TYPE_LABELS = {
+  contacts: { title: 'Patients', detail: 'Each line becomes a patient on the OnCall roster (a roster contact).' },
+  appointments: { title: 'Appointments', detail: 'Each line becomes an OnCall appointment with its participants.' },
+} as const satisfies Record<RecordType, { title: string; detail: string }>;
+
+/**
+ * Division and provider come from the form unless a column is matched to them; these form
+ * values are sent as `defaults` and the row checks for them are skipped in the browser.
+ */
+export function formFields(template: MappingTemplate | null): string[] {
+  const out: string[] = [];
+  for (const f of ['division', 'provider']) {
+    const m = template?.fields[f];
+    if (!m || (m.column === undefined && m.columns === undefined)) out.push(f);
+  }
+  return out;
+}
+
+/** The template as checked in the browser: form choices added as constants. */
+export function templateForCheck(template: MappingTemplate, defaults: ImportDefaults): MappingTemplate {
+  const fields = { ...template.fields };
+  if (defaults.division && !fields.division) fields.division = { constant: defaults.division };
+  if (defaults.provider && !fields.provider) fields.provider = { constant: defaults.provider };
+  return { ...template, fields };
+}
