@@ -7,7 +7,7 @@ import { DEFAULT_ONCALL_SANDBOX_API_KEY, oncallSandbox } from '../../sandboxes/o
 import { isPartnerError } from '../partner-error.js';
 import { OncallClient, type OncallClientOptions } from './client.js';
 import { oncallBaseUrl } from './config.js';
-import { ensureContact, findContactByEmrId, scanContactsByEmrId } from './lookup.js';
+import { ensureContact, findAppointmentByEmrId, findContactByEmrId, scanContactsByEmrId } from './lookup.js';
 import { appointmentPatchFor, appointmentToOncall, contactPatchFor, patientToContactCreate } from './mapping.js';
 
 // The client against the OnCall sandbox emulator on a real HTTP server (port 0, prefix /oncall).
@@ -125,6 +125,11 @@ describe('OncallClient against the sandbox', () => {
     );
     const created = await c.createAppointment(body);
     expect(created.metadata).toEqual({ emr_id: 'APT-1' });
+    const contact = await c.createContact(patientToContactCreate(patient(1), ctx()));
+    const ofContact: string[] = [];
+    for await (const a of c.appointments({ contact: contact.url })) ofContact.push(a.url);
+    expect(ofContact).toEqual([created.url]);
+    expect((await findAppointmentByEmrId(c, 'emr_id', 'APT-1'))?.url).toBe(created.url);
     const fetched = await c.getAppointment(created.url);
     expect(appointmentPatchFor(fetched, body)).toBeNull();
 
@@ -153,7 +158,8 @@ describe('OncallClient against the sandbox', () => {
 describe('OncallClient under sandbox faults', () => {
   it('503s and rate limiting: every contact is created exactly once', async () => {
     await admin('faults/', { errorRate: 0.2, rateLimitPerSecond: 50 });
-    const c = makeClient({ concurrency: 8 });
+    // Enough retries that a run of injected faults on one request is practically impossible.
+    const c = makeClient({ concurrency: 8, maxRetries: 10 });
     const n = 40;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) => ensureContact(c, patientToContactCreate(patient(i), ctx()), EMR_FIELD, { settleMs: 0 })),
@@ -196,7 +202,8 @@ describe('OncallClient under sandbox faults', () => {
 
   it('timeouts on a third of requests: ensureContact still creates each contact once', async () => {
     await admin('faults/', { timeoutRate: 0.3 });
-    const c = makeClient({ concurrency: 8 });
+    // Enough retries that a run of injected faults on one request is practically impossible.
+    const c = makeClient({ concurrency: 8, maxRetries: 10 });
     const n = 30;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) => ensureContact(c, patientToContactCreate(patient(i), ctx()), EMR_FIELD, { settleMs: 0, maxAmbiguous: 10 })),

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPartnerError, type PartnerError } from '../partner-error.js';
+import { parseRetryAfter } from './classify.js';
 import { OncallClient, type OncallClientOptions } from './client.js';
 import type { ContactCreate } from './schemas.js';
 
@@ -179,6 +180,21 @@ describe('OncallClient classification', () => {
 });
 
 describe('OncallClient rate limiting', () => {
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('Wed, 21 Oct 2026 07:28:00 GMT');
+    expect(parseRetryAfter('2', now)).toBe(2000);
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:03 GMT', now)).toBe(3000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+  });
+
+  it('a Retry-After beyond the in-process limit is thrown to the caller at once', async () => {
+    pool().intercept({ path: '/v1/contacts/7/', method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '3600' } });
+    const c = makeClient();
+    const err = await failure(c.getContact(7));
+    expect(err).toMatchObject({ kind: 'transient', status: 429, retryAfterMs: 3_600_000 });
+    expect(c.stats().retries).toBe(0);
+  });
+
   it('honours Retry-After before retrying', async () => {
     pool().intercept({ path: '/v1/contacts/7/', method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '0.3' } });
     pool().intercept({ path: '/v1/contacts/7/', method: 'GET' }).reply(200, contact(7));

@@ -312,7 +312,8 @@ export class OncallClient {
     const error = errorForResponse({ status: res.status, headers: res.headers, bodyText: text }, req, body);
     if (res.status === 429) {
       this.counters.throttled++;
-      this.pauseQueue(error.retryAfterMs ?? this.backoff(attempt));
+      // Capped: a partner asking for an hour gets the error thrown, not a frozen engine.
+      this.pauseQueue(Math.min(error.retryAfterMs ?? this.backoff(attempt), ONCALL_CLIENT_DEFAULTS.maxRetryAfterMs));
     }
     if (error.kind === 'auth' && !this.authError) {
       this.authError = error;
