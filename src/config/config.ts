@@ -14,6 +14,65 @@ const boolFromEnv = (def: boolean) =>
     .default(def)
     .transform((v) => (typeof v === 'boolean' ? v : !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase())));
 
+/**
+ * Where and how one hospital's EHR takes documents (issue 3, "EHR route"). Transports without
+ * an address (mllp without host/port, file without dir, http without url) mean the sandbox EHR
+ * receiver of the embedded run.
+ */
+const ehrTlsSchema = z.union([
+  z.boolean(),
+  z.object({
+    /** PEM files: a private CA to trust, and a client certificate/key for mutual TLS. */
+    caFile: z.string().optional(),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    servername: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }),
+]);
+export const ehrTransportSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('mllp'),
+    host: z.string().min(1).optional(),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    tls: ehrTlsSchema.default(false),
+    connectTimeoutMs: z.coerce.number().int().positive().default(10_000),
+    ackTimeoutMs: z.coerce.number().int().positive().default(30_000),
+  }),
+  z.object({
+    kind: z.literal('file'),
+    dir: z.string().min(1).optional(),
+  }),
+  z.object({
+    kind: z.literal('http'),
+    url: z.string().url().optional(),
+    bearerToken: z.string().min(1).optional(),
+    timeoutMs: z.coerce.number().int().positive().default(30_000),
+  }),
+]);
+export const ehrRouteSchema = z.object({
+  format: z.enum(['hl7-oru', 'hl7-mdm', 'hprim', 'json']).default('hl7-oru'),
+  transport: ehrTransportSchema.prefault({ kind: 'mllp' }),
+  /** Character set of the message; unset = the format's usual one (HL7 UTF-8, HPRIM ISO-8859-1; JSON is always UTF-8). */
+  charset: z.enum(['UTF-8', 'ISO-8859-1']).optional(),
+  /** Characters outside ISO-8859-1 on a Latin-1 route: transliterate (default) or fail the delivery. */
+  onUnmappable: z.enum(['substitute', 'error']).default('substitute'),
+  /**
+   * FHIR Organization ids (or `Organization/<id>` references) whose documents take this route:
+   * matched against Encounter.serviceProvider, then Patient.managingOrganization.
+   */
+  organizations: z.array(z.string().min(1)).default([]),
+  /** MSH-5/MSH-6 (HPRIM receiver, JSON receiver). */
+  receivingApplication: z.string().min(1).default('EHR'),
+  receivingFacility: z.string().min(1).optional(),
+  /** Delivery attempts before a retryable failure (AR, timeout, refused) becomes final. */
+  maxAttempts: z.coerce.number().int().min(1).max(100).default(8),
+  /** First retry delay; doubles per attempt up to 5 minutes. */
+  retryBaseDelayMs: z.coerce.number().int().positive().default(2_000),
+});
+export type EhrRouteConfig = z.infer<typeof ehrRouteSchema>;
+export type EhrTransportConfig = z.infer<typeof ehrTransportSchema>;
+
 export const configSchema = z.object({
   port: intFromEnv(8080),
   host: z.string().default('localhost'),
@@ -44,6 +103,38 @@ export const configSchema = z.object({
     timeoutMs: intFromEnv(15_000),
     maxRetries: intFromEnv(6),
   }),
+  /** The EMR the FHIR API's Patient/Encounter come from. Unset → the sandbox FHIR EMR of the embedded run. */
+  emr: z.object({
+    fhirUrl: z.string().url().optional(),
+    bearerToken: z.string().min(1).optional(),
+    timeoutMs: intFromEnv(15_000),
+  }),
+  /** OAuth 2.0 client credentials for the FHIR API (POST /oauth/token). */
+  oauth: z.object({
+    tokenTtlSeconds: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** Accepted `audience` values; empty = any (a Lifen client sends Lifen's own audience). */
+    audiences: z.array(z.string().min(1)).default([]),
+  }),
+  /** Document delivery to hospital EHRs ($send-to-ehr). */
+  ehr: z.object({
+    routes: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), ehrRouteSchema).prefault({ default: {} }),
+    /** Route for documents whose organisation no route lists. */
+    defaultRoute: z.string().min(1).default('default'),
+    /** MSH-3/MSH-4 when the OAuth client has no usable name. */
+    sendingApplication: z.string().min(1).default('EHR-BRIDGE'),
+    sendingFacility: z.string().min(1).optional(),
+    timeZone: z.string().min(1).default('Europe/Paris'),
+    /** Largest decoded document accepted (413 above). */
+    maxPayloadBytes: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+    /** Tracking answers for this many months after the request, then 410 Gone. */
+    trackingRetentionMonths: z.coerce.number().int().min(1).max(120).default(2),
+    /** Document bytes are kept this long after the delivery ended (completed or failed), then purged. */
+    documentRetentionHours: z.coerce.number().int().nonnegative().default(168),
+    /** The same request content from the same client within this window is the same transaction. */
+    dedupWindowSeconds: z.coerce.number().int().nonnegative().default(3600),
+    /** MLLP port of the sandbox EHR receiver in the embedded run and `ehr-bridge sandbox` (0 = any free port). */
+    sandboxMllpPort: z.coerce.number().int().min(0).max(65535).default(2575),
+  }).refine((e) => e.defaultRoute in e.routes, { message: 'defaultRoute must name one of ehr.routes', path: ['defaultRoute'] }),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -73,7 +164,34 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       timeoutMs: pick('ONCALL_TIMEOUT_MS'),
       maxRetries: pick('ONCALL_MAX_RETRIES'),
     }),
+    emr: strip({ fhirUrl: pick('EHR_BRIDGE_EMR_FHIR_URL'), bearerToken: pick('EHR_BRIDGE_EMR_FHIR_TOKEN'), timeoutMs: pick('EHR_BRIDGE_EMR_TIMEOUT_MS') }),
+    oauth: strip({
+      tokenTtlSeconds: pick('EHR_BRIDGE_OAUTH_TOKEN_TTL_SECONDS'),
+      audiences: pick('EHR_BRIDGE_OAUTH_AUDIENCES')?.split(/[\s,]+/).filter(Boolean),
+    }),
+    ehr: strip({
+      routes: jsonFromEnv(pick('EHR_BRIDGE_EHR_ROUTES')),
+      defaultRoute: pick('EHR_BRIDGE_EHR_DEFAULT_ROUTE'),
+      sendingApplication: pick('EHR_BRIDGE_EHR_SENDING_APPLICATION'),
+      sendingFacility: pick('EHR_BRIDGE_EHR_SENDING_FACILITY'),
+      timeZone: pick('EHR_BRIDGE_EHR_TIME_ZONE'),
+      maxPayloadBytes: pick('EHR_BRIDGE_MAX_PAYLOAD_BYTES'),
+      trackingRetentionMonths: pick('EHR_BRIDGE_TRACKING_RETENTION_MONTHS'),
+      documentRetentionHours: pick('EHR_BRIDGE_DOCUMENT_RETENTION_HOURS'),
+      dedupWindowSeconds: pick('EHR_BRIDGE_DEDUP_WINDOW_SECONDS'),
+      sandboxMllpPort: pick('EHR_BRIDGE_EHR_MLLP_PORT'),
+    }),
   });
+}
+
+/** A JSON value from the environment; left as text when unparsable so validation names the variable's field. */
+function jsonFromEnv(v: string | undefined): unknown {
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
@@ -102,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
       throw new ConfigError(`cannot read the configuration file ${file}: ${(e as Error).message}`);
     }
   }
-  const merged = deepMerge(deepMerge(deepMerge({ admin: {}, oncall: {} }, fileValues), fromEnv(env)), overrides);
+  const merged = deepMerge(deepMerge(deepMerge({ admin: {}, oncall: {}, emr: {}, oauth: {}, ehr: { routes: { default: {} } } }, fileValues), fromEnv(env)), overrides);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

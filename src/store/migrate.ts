@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leases.js';
+import * as m0003 from './migrations/0003-documents.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -10,6 +11,7 @@ import * as m0002 from './migrations/0002-leases.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-leases': m0002,
+  '0003-documents': m0003,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -105,6 +105,94 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface OauthClientsTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OauthTokensTable {
+  token_hash: string;
+  client_id: string;
+  scopes: string;
+  audience: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface EhrTransactionsTable {
+  id: string;
+  client_id: string;
+  client_name: string;
+  request_hash: string;
+  patient_id: string;
+  encounter_id: string | null;
+  content_type: string;
+  loinc: string;
+  title: string | null;
+  sender_rpps: string | null;
+  size_bytes: number;
+  sha256: string;
+  route: string;
+  control_id: string;
+  created_at: string;
+  tracking_until: string;
+  blob_purged_at: string | null;
+  expired_at: string | null;
+}
+
+export interface EhrDocumentBlobsTable {
+  transaction_id: string;
+  data_base64: string;
+}
+
+export interface EhrRequestKeysTable {
+  request_hash: string;
+  transaction_id: string;
+  expires_at: string;
+}
+
+export interface EhrDeliveriesTable {
+  id: string;
+  transaction_id: string;
+  seq: number;
+  route: string;
+  format: string;
+  transport: string;
+  status: string;
+  status_reason: string | null;
+  attempts: number;
+  message_name: string | null;
+  message_preview: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+  finished_at: string | null;
+  next_attempt_at: string | null;
+}
+
+export interface EhrDeliveryAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  finished_at: string | null;
+  outcome: string | null;
+  ack_code: string | null;
+  detail: string | null;
+}
+
+export interface EhrDeliveryEventsTable {
+  id: string;
+  delivery_id: string;
+  status: string;
+  reason: string | null;
+  at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
@@ -116,4 +204,12 @@ export interface Database {
   jobs: JobsTable;
   queue_workers: QueueWorkersTable;
   leases: LeasesTable;
+  oauth_clients: OauthClientsTable;
+  oauth_tokens: OauthTokensTable;
+  ehr_transactions: EhrTransactionsTable;
+  ehr_document_blobs: EhrDocumentBlobsTable;
+  ehr_request_keys: EhrRequestKeysTable;
+  ehr_deliveries: EhrDeliveriesTable;
+  ehr_delivery_attempts: EhrDeliveryAttemptsTable;
+  ehr_delivery_events: EhrDeliveryEventsTable;
 }
