@@ -56,7 +56,7 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
 
     [IMPORT_JOBS.chunk]: async (payload, job) => {
       const runId = String(payload.runId);
-      const chunk = Number(payload.chunk);
+      const chunk = Math.floor(Number(payload.chunk));
       const run = await deps.runs.get(runId);
       if (!run || run.status !== 'running') return;
       const leaseName = `import:${runId}:${chunk}`;

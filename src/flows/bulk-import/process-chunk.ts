@@ -97,7 +97,11 @@ async function compare(deps: ChunkDeps, run: RunRow, w: Work, url: string): Prom
       const [again] = await createAll(deps, run, [w]);
       return again!;
     }
-    if (!diff) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
+    if (!diff) {
+      // A row left in flight whose record the platform now shows: our interrupted create landed.
+      if (w.row.status === 'in_flight') return { line: w.row.line, status: 'created', partnerUrl: url, message: 'created (confirmed after an interrupted attempt)' };
+      return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
+    }
     const fields = diff.changed.join(', ');
     if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would ${run.options.updateExisting ? 'update' : 'leave'} ${fields}` };
     if (!run.options.updateExisting) {

@@ -180,9 +180,10 @@ export class RunStore {
   /** Line ranges (chunks) that still have open rows. */
   async openChunks(runId: string, chunkSize: number): Promise<number[]> {
     const rows = await sql<{ chunk: number | string }>`
-      select distinct (line / ${chunkSize}) as chunk from import_rows
+      select distinct (line / ${sql.lit(Math.trunc(chunkSize))}) as chunk from import_rows
       where run_id = ${runId} and status in ('pending', 'in_flight') order by chunk`.execute(this.db);
-    return rows.rows.map((r) => Number(r.chunk));
+    // An integer literal keeps the division integral in SQLite (a bound JS number is a REAL).
+    return rows.rows.map((r) => Math.floor(Number(r.chunk)));
   }
 
   async openRowsOfChunk(runId: string, chunk: number, chunkSize: number, afterLine: number, limit: number): Promise<WorkRow[]> {
