@@ -63,8 +63,10 @@ export class ExportJobs {
         }
         types = available.filter((t) => asked.includes(t));
       } else if (key === '_since') {
-        // _since is an instant: a full timestamp with a zone is required.
-        const r = /T.*(Z|[+-]\d{2}:\d{2})$/.test(value) ? dateRange(value) : undefined;
+        // _since is an instant: a full timestamp with a zone is required. An unencoded `+`
+        // in the offset arrives as a space after form decoding.
+        const instant = value.replace(/ (\d{2}:\d{2})$/, '+$1');
+        const r = /T.*(Z|[+-]\d{2}:\d{2})$/.test(instant) ? dateRange(instant) : undefined;
         if (!r) throw OperationOutcomeError.of(400, 'value', '_since must be a FHIR instant (with time zone)', ['_since']);
         since = r.start;
       } else if (key === '_outputFormat') {

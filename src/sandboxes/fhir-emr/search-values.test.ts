@@ -7,6 +7,7 @@ describe('search value primitives', () => {
     expect(dateRange('2024-02')).toEqual({ start: Date.UTC(2024, 1, 1), end: Date.UTC(2024, 2, 1) });
     expect(dateRange('2024-02-29')).toEqual({ start: Date.UTC(2024, 1, 29), end: Date.UTC(2024, 2, 1) });
     expect(dateRange('2024-02-29T10:00+01:00')).toEqual({ start: Date.UTC(2024, 1, 29, 9), end: Date.UTC(2024, 1, 29, 9, 1) });
+    expect(dateRange('2024-02-29T10:00 01:00')).toEqual(dateRange('2024-02-29T10:00+01:00'));
     expect(dateRange('2024-02-29T10:00:05.250Z')?.start).toBe(Date.UTC(2024, 1, 29, 10, 0, 5, 250));
     expect(dateRange('2023-02-29')).toBeUndefined();
     expect(dateRange('24-01-01')).toBeUndefined();

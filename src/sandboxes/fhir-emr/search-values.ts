@@ -122,7 +122,8 @@ const DATE_RE =
  * sandbox's documented assumption). Returns undefined for a malformed value.
  */
 export function dateRange(value: string): DateRange | undefined {
-  const m = DATE_RE.exec(value);
+  // An unencoded `+01:00` in a query string arrives as ` 01:00` (form decoding): accept it.
+  const m = DATE_RE.exec(value.replace(/ (\d{2}:\d{2})$/, '+$1'));
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const year = Number(y);
