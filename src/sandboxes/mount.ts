@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { fhirEmrSandbox, type FhirEmrSandboxOptions } from './fhir-emr/plugin.js';
 import { oncallSandbox, type OncallSandboxOptions } from './oncall/plugin.js';
 
 /**
@@ -8,11 +9,13 @@ import { oncallSandbox, type OncallSandboxOptions } from './oncall/plugin.js';
  */
 export interface SandboxesOptions {
   oncall?: OncallSandboxOptions;
+  fhirEmr?: FhirEmrSandboxOptions;
 }
 
 export async function mountSandboxes(app: FastifyInstance, base: string, opts: SandboxesOptions = {}): Promise<void> {
   const prefix = base.replace(/\/+$/, '');
   await app.register(oncallSandbox, { ...opts.oncall, prefix: `${prefix}/oncall` });
+  await app.register(fhirEmrSandbox, { ...opts.fhirEmr, prefix: `${prefix}/fhir-emr` });
 }
 
 export const SANDBOX_PATHS = { oncall: '/oncall', fhirEmr: '/fhir-emr' } as const;

@@ -20,10 +20,11 @@ export interface AdminLogin {
  */
 export async function ensureAdminAccount(db: Db, config: Config): Promise<AdminLogin> {
   if (config.admin.password) {
+    const value = await hashSecret(config.admin.password);
     await db
       .insertInto('settings')
-      .values({ key: SETTING_KEY, value: await hashSecret(config.admin.password) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: await hashSecret(config.admin.password!) }))
+      .values({ key: SETTING_KEY, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
       .execute();
     return { user: config.admin.user, password: config.admin.password, passwordFile: undefined };
   }
