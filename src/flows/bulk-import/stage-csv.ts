@@ -34,7 +34,7 @@ export async function* csvStagingEvents(input: Readable | AsyncIterable<Uint8Arr
         rows++;
         yield { kind: 'row-error', line: ev.line, code: ev.code, message: ev.message };
       } else if (ev.kind === 'fatal') {
-        yield { kind: 'fatal', message: ev.message };
+        yield { kind: 'fatal', message: ev.message, ...(ev.columns?.length ? { fieldErrors: { [ev.code]: [...ev.columns] } } : {}) };
         return;
       }
     }

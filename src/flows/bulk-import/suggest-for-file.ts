@@ -10,6 +10,7 @@ export async function suggestedTemplateForFile(input: Readable, recordType: Reco
   const samples: string[][] = [];
   try {
     for await (const ev of parseCsvStream(input)) {
+      if (ev.kind === 'fatal') throw new Error(ev.message);
       if (ev.kind === 'header') header = [...ev.columns];
       else if (ev.kind === 'row') samples.push([...ev.cells]);
       if (samples.length >= sampleSize) break;

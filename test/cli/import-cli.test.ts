@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
+
+const FIXTURE = `${REPO_ROOT}test/fixtures/synthea-patients.csv`;
+const SYNTHEA_ROWS = 543;
+
+describe('ehr-bridge import (CLI) against the sandbox process', () => {
+  let sandbox: { proc: Spawned; base: string };
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcess();
+    dir = mkdtempSync(join(tmpdir(), 'ehrb-cli-'));
+    env = {
+      ONCALL_BASE_URL: `${sandbox.base}/oncall`,
+      ONCALL_API_KEY: 'oncall-sandbox-key',
+      EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'),
+      ONCALL_REQUESTS_PER_SECOND: '0',
+    };
+  });
+  afterAll(async () => {
+    sandbox.proc.kill();
+    await sandbox.proc.exited();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function runImport(args: string[], extraEnv: Record<string, string> = {}) {
+    const p = spawnCli(['import', ...args], { ...env, ...extraEnv });
+    const code = await p.exited();
+    return { code, out: p.output() };
+  }
+
+  it('imports the Synthea export with the suggested mapping, then a second run creates nothing', async () => {
+    const report = join(dir, 'report.csv');
+    const first = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1', '--report', report]);
+    expect(first.out).toMatch(/using the suggested mapping/);
+    expect(first.out).toMatch(/emrId\s+← Id/);
+    expect(first.out).toMatch(/firstName\s+← FIRST/);
+    expect(first.out).toContain(`created ${SYNTHEA_ROWS}, updated 0, skipped 0, failed 0`);
+    expect(first.code).toBe(0);
+    const lines = readFileSync(report, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(SYNTHEA_ROWS + 1);
+    expect(lines[1]).toMatch(/^2,created,/);
+
+    const stats = (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number };
+    expect(stats.contacts).toBe(SYNTHEA_ROWS);
+
+    const second = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1']);
+    expect(second.out).toContain(`created 0, updated 0, skipped ${SYNTHEA_ROWS}, failed 0`);
+    expect(second.code).toBe(0);
+    // A fresh database (no local history) still finds them on the platform.
+    const third = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1'], { EHR_BRIDGE_DATABASE_URL: join(dir, 'other.sqlite') });
+    expect(third.out).toContain(`created 0, updated 0, skipped ${SYNTHEA_ROWS}, failed 0`);
+    const after = (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number };
+    expect(after.contacts).toBe(SYNTHEA_ROWS);
+  });
+
+  it('exits 2 when some rows fail validation and reports them with line numbers', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, 'Patient ID,First Name,Last Name,DOB,Sex,Email\nx1,Ann,Lee,1980-02-30,F,ann@example.org\nx2,Bob,Ray,1975-01-01,M,bob@example\nx3,Cy,Doe,1990-05-05,M,cy@example.org\n');
+    const r = await runImport([file, '--type', 'contacts', '--division', '1', '--provider', '1']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/line 2: .*date/i);
+    expect(r.out).toMatch(/line 3: .*e-?mail/i);
+    expect(r.out).toContain('created 1, updated 0, skipped 0, failed 2');
+    expect(r.out).not.toContain('bob@example');
+  });
+
+  it('exits 1 with one clear message when the API key is wrong', async () => {
+    const r = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1'], { ONCALL_API_KEY: 'nope', EHR_BRIDGE_DATABASE_URL: join(dir, 'x.sqlite') });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/rejected the API key/);
+    expect(r.out.match(/rejected the API key/g)).toHaveLength(1);
+  });
+
+  it('exits 1 on a file that is not CSV', async () => {
+    const file = join(dir, 'doc.pdf');
+    writeFileSync(file, Buffer.from('%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n<<>>\nendobj\n\u0000\u0000', 'latin1'));
+    const r = await runImport([file, '--type', 'contacts', '--division', '1', '--provider', '1']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/not a CSV/i);
+  });
+});
