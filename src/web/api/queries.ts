@@ -46,7 +46,9 @@ export function useLogin() {
     mutationFn: (body: { user: string; password: string }) =>
       api<MeResponse>('/api/auth/login', { method: 'POST', body, quietUnauthorized: true }),
     onSuccess: (me) => {
-      qc.clear();
+      // Another user's cached data must not show; the session query itself is kept (its
+      // observer is the App, which must see the new value).
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
       qc.setQueryData(queryKeys.me, me);
     },
   });
@@ -57,8 +59,8 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => api<unknown>('/api/auth/logout', { method: 'POST', body: {} }),
     onSettled: () => {
-      qc.clear();
       qc.setQueryData(queryKeys.me, null);
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' });
     },
   });
 }

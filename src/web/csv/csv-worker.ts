@@ -72,6 +72,7 @@ async function runRead(req: ReadRequest, signal: AbortSignal): Promise<void> {
       : req.template;
     if (req.template === 'suggest') post({ type: 'suggested', jobId, template });
     checker = createRowChecker(template, req.recordType, header, req.formFields ?? []);
+    if (checker.headerIssues.length > 0) post({ type: 'header-issues', jobId, issues: [...checker.headerIssues] });
     if (waiting) check(waiting);
     waiting = null;
   };

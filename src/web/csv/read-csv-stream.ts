@@ -60,8 +60,8 @@ export async function readCsvStream(
     for (const cells of result.data) {
       const line = nextLine;
       nextLine += 1 + embeddedBreaks(cells);
-      // A blank line (one empty cell) is not a record; it still takes a line number.
-      if (cells.length === 1 && cells[0] === '') continue;
+      // A blank line (no cell with text) is not a record; it still takes a line number.
+      if (isBlank(cells)) continue;
       if (!header) {
         header = cells.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
         await handlers.onHeader(header, sniff);
@@ -75,6 +75,7 @@ export async function readCsvStream(
 
   const start = async (bytes: Uint8Array) => {
     sniff = sniffCsv(bytes);
+    if (sniff.notText) throw new NotCsvError(sniff.notText);
     decoder = new TextDecoder(sniff.encoding, { fatal: false });
     parser = new Papa.Parser({ delimiter: sniff.delimiter, newline: sniff.newline, quoteChar: '"' });
     await emit(decoder.decode(bytes, { stream: true }), false);
@@ -98,6 +99,19 @@ export async function readCsvStream(
   if (!decoder) await start(concat(head, headBytes));
   await emit(decoder?.decode() ?? '', true);
   return { rows: rowCount, bytes: bytesRead, header: header ?? [], sniff };
+}
+
+/** Thrown when the first bytes show the file is not text (a workbook, a PDF...). */
+export class NotCsvError extends Error {
+  constructor(readonly reason: string) {
+    super(`This is not a CSV file: ${reason}.`);
+    this.name = 'NotCsvError';
+  }
+}
+
+function isBlank(cells: string[]): boolean {
+  for (const c of cells) if (c.length > 0 && c.trim() !== '') return false;
+  return true;
 }
 
 function embeddedBreaks(cells: string[]): number {

@@ -1,62 +1,43 @@
 /**
- * Decides how to read a file from its first bytes: encoding (UTF-8 with/without BOM, else
- * Windows-1252, which TextDecoder also uses for ISO-8859-1), delimiter (, ; tab) and line break.
+ * Decides how to read a file from its first bytes, with the shared bulk-import detectors (the
+ * server uses the same ones, so the browser and the server read the file alike): encoding
+ * (UTF-8 with/without BOM, UTF-16, else Windows-1252, which also covers ISO-8859-1),
+ * delimiter (, ; tab |) and line break.
  */
+import { detectEncoding, notTextReason, type TextEncodingName } from '../../flows/bulk-import/csv/detect-encoding.js';
+import { detectLineBreak, sniffDelimiter } from '../../flows/bulk-import/csv/sniff-delimiter.js';
 
 export interface CsvSniff {
   /** A TextDecoder label. */
-  encoding: 'utf-8' | 'windows-1252';
+  encoding: TextEncodingName;
   /** What the people-facing text says about it. */
   encodingLabel: string;
   bom: boolean;
-  delimiter: ',' | ';' | '\t';
+  delimiter: string;
   newline: '\n' | '\r\n' | '\r';
+  /** Set when the bytes are not CSV text at all (a PDF, an Excel workbook...). */
+  notText: string | null;
 }
+
+const ENCODING_LABELS: Record<TextEncodingName, string> = {
+  'utf-8': 'UTF-8',
+  'utf-16le': 'UTF-16',
+  'utf-16be': 'UTF-16',
+  'windows-1252': 'Windows (ANSI) / ISO-8859-1',
+};
+
+const NEWLINES = { lf: '\n', crlf: '\r\n', cr: '\r' } as const;
 
 export function sniffCsv(bytes: Uint8Array): CsvSniff {
-  const enc = detectEncodingLocal(bytes);
-  const text = new TextDecoder(enc.encoding).decode(bytes.subarray(0, 64 * 1024));
+  const guess = detectEncoding(bytes);
+  const notText = notTextReason(bytes, guess.encoding) ?? null;
+  const text = new TextDecoder(guess.encoding).decode(bytes);
   return {
-    ...enc,
-    delimiter: sniffDelimiterLocal(text),
-    newline: sniffNewline(text),
+    encoding: guess.encoding,
+    encodingLabel: ENCODING_LABELS[guess.encoding] + (guess.bomLength > 0 && guess.encoding === 'utf-8' ? ' (with BOM)' : ''),
+    bom: guess.bomLength > 0,
+    delimiter: sniffDelimiter(text).delimiter,
+    newline: NEWLINES[detectLineBreak(text)],
+    notText,
   };
-}
-
-function detectEncodingLocal(bytes: Uint8Array): Pick<CsvSniff, 'encoding' | 'encodingLabel' | 'bom'> {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { encoding: 'utf-8', encodingLabel: 'UTF-8 (with BOM)', bom: true };
-  }
-  // A sample cut in the middle of a multi-byte character is still UTF-8: drop up to 3 tail bytes.
-  let end = bytes.byteLength;
-  for (let back = 0; back < 3 && end > 0 && (bytes[end - 1]! & 0xc0) === 0x80; back++) end--;
-  if (end > 0 && bytes[end - 1]! >= 0xc0) end--;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
-    return { encoding: 'utf-8', encodingLabel: 'UTF-8', bom: false };
-  } catch {
-    return { encoding: 'windows-1252', encodingLabel: 'Windows-1252 / ISO-8859-1', bom: false };
-  }
-}
-
-function sniffDelimiterLocal(text: string): CsvSniff['delimiter'] {
-  const firstLine = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
-  const count = (d: string) => firstLine.split(d).length - 1;
-  const candidates = [',', ';', '\t'] as const;
-  let best: CsvSniff['delimiter'] = ',';
-  let bestCount = 0;
-  for (const d of candidates) {
-    const n = count(d);
-    if (n > bestCount) {
-      best = d;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
-function sniffNewline(text: string): CsvSniff['newline'] {
-  const lf = text.indexOf('\n');
-  if (lf === -1) return text.indexOf('\r') !== -1 ? '\r' : '\n';
-  return lf > 0 && text[lf - 1] === '\r' ? '\r\n' : '\n';
 }

@@ -22,6 +22,7 @@ export interface CsvReadState {
   rows: number;
   preview: CsvRow[] | null;
   suggested: MappingTemplate | null;
+  headerIssues: { code: string; columns: readonly string[]; message: string }[];
   invalidRows: number;
   problems: RowProblem[];
   elapsedMs: number | null;
@@ -30,7 +31,7 @@ export interface CsvReadState {
 
 export const IDLE_READ: CsvReadState = {
   jobId: 0, phase: 'idle', checking: false, header: null, sniff: null, totalBytes: 0, bytes: 0,
-  rows: 0, preview: null, suggested: null, invalidRows: 0, problems: [], elapsedMs: null, error: null,
+  rows: 0, preview: null, suggested: null, headerIssues: [], invalidRows: 0, problems: [], elapsedMs: null, error: null,
 };
 
 export interface ReadOptions {
@@ -69,6 +70,8 @@ export function useCsvReader(): {
           return { ...s, preview: m.rows };
         case 'suggested':
           return { ...s, suggested: m.template };
+        case 'header-issues':
+          return { ...s, headerIssues: m.issues };
         case 'progress':
           return {
             ...s, rows: m.rows, bytes: m.bytes, invalidRows: m.invalidRows,

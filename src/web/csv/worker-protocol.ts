@@ -8,7 +8,13 @@ import type { CsvSniff } from './sniff.js';
 
 export interface RowProblem {
   line: number;
-  errors: { field: string; column?: string | undefined; code: string; message: string }[];
+  errors: {
+    field: string;
+    column?: string | undefined;
+    code: string;
+    message: string;
+    severity?: 'error' | 'warning' | undefined;
+  }[];
 }
 
 export interface ReadRequest {
@@ -39,6 +45,8 @@ export type WorkerMessage =
   | { type: 'header'; jobId: number; header: string[]; sniff: CsvSniff; totalBytes: number }
   | { type: 'preview'; jobId: number; rows: { line: number; cells: string[] }[] }
   | { type: 'suggested'; jobId: number; template: MappingTemplate }
+  /** Problems with the header itself (missing or repeated columns): nothing can be imported. */
+  | { type: 'header-issues'; jobId: number; issues: { code: string; columns: readonly string[]; message: string }[] }
   | {
       type: 'progress';
       jobId: number;

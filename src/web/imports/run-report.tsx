@@ -4,7 +4,7 @@ import { useRunRows } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import { formatCount } from '../format/format.js';
 
-const PAGE = 50;
+const PAGE = 25;
 
 /** Row results in staff words; the server's status names stay in the CSV report. */
 const ROW_STATUS = {
@@ -27,15 +27,18 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
   const rows = useRunRows(String(run.id), filter, (page - 1) * PAGE, PAGE, live);
   const c = run.counts;
   const count = (n: number) => ` (${formatCount(n)})`;
-  const filters: { value: Filter; label: string }[] = [
-    { value: 'all', label: `All${count(run.totalRows ?? run.done + run.remaining)}` },
-    { value: 'created', label: `Created${count(c.created)}` },
-    { value: 'updated', label: `Updated${count(c.updated)}` },
-    { value: 'skipped', label: `Up to date${count(c.skipped)}` },
-    { value: 'failed', label: `Failed${count(c.failed)}` },
-    { value: 'invalid', label: `Left out${count(c.invalid)}` },
+  const option = (value: Filter, label: string, n: number) => ({
+    value, label: `${label}${count(n)}`, disabled: n === 0 && value !== filter,
+  });
+  const filters = [
+    { value: 'all' as Filter, label: `All${count(run.totalRows ?? run.done + run.remaining)}` },
+    option('created', 'Created', c.created),
+    option('updated', 'Updated', c.updated),
+    option('skipped', 'Up to date', c.skipped),
+    option('failed', 'Failed', c.failed),
+    option('invalid', 'Left out', c.invalid),
   ];
-  if (c.cancelled > 0) filters.push({ value: 'cancelled', label: `Cancelled${count(c.cancelled)}` });
+  if (c.cancelled > 0) filters.push(option('cancelled', 'Cancelled', c.cancelled));
   const total = rows.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
 

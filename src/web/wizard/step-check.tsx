@@ -39,13 +39,16 @@ export function StepCheck(props: Props) {
       <Title order={2} size="h3">
         Check every line before anything is sent
       </Title>
-      <BrowserCheckCard recordType={recordType} read={browser} fileRows={props.fileRows} />
+      <BrowserCheckCard recordType={recordType} read={browser} fileRows={props.fileRows} compact={server.phase === 'ready'} />
       <ServerCheckCard {...props} />
     </Stack>
   );
 }
 
-function BrowserCheckCard({ recordType, read, fileRows }: { recordType: RecordType; read: CsvReadState; fileRows: number }) {
+/** `compact`: once the server has answered, its list is the one to read; this one folds away. */
+function BrowserCheckCard({ recordType, read, fileRows, compact }: {
+  recordType: RecordType; read: CsvReadState; fileRows: number; compact: boolean;
+}) {
   const done = read.phase === 'done';
   const total = Math.max(fileRows, read.rows);
   return (
@@ -76,13 +79,14 @@ function BrowserCheckCard({ recordType, read, fileRows }: { recordType: RecordTy
         </Text>{' '}
         with problems
       </Text>
+      <HeaderIssues read={read} />
       {!done && total > 0 && <Progress value={(read.rows / total) * 100} mt="xs" size="sm" aria-label="Browser check progress" />}
       {read.phase === 'failed' && (
         <Alert color="red" mt="sm" role="alert" title="The check stopped">
           {read.error}
         </Alert>
       )}
-      {read.problems.length > 0 && (
+      {read.problems.length > 0 && !compact && (
         <Stack mt="sm" gap={4}>
           <ProblemTable recordType={recordType} lines={read.problems} label="Problems found in your browser" clientPageSize={10} />
           {read.invalidRows > read.problems.length && (
@@ -93,6 +97,22 @@ function BrowserCheckCard({ recordType, read, fileRows }: { recordType: RecordTy
         </Stack>
       )}
     </Card>
+  );
+}
+
+export function HeaderIssues({ read }: { read: CsvReadState }) {
+  if (read.headerIssues.length === 0) return null;
+  return (
+    <Alert color="red" mt="sm" role="alert" title="The header line does not fit the matching">
+      <List size="sm">
+        {read.headerIssues.map((h) => (
+          <List.Item key={h.code}>{h.message.charAt(0).toUpperCase() + h.message.slice(1)}.</List.Item>
+        ))}
+      </List>
+      <Text size="sm" mt="xs">
+        Go back to “Match columns” and choose columns that are in this file, or correct the first line of the file.
+      </Text>
+    </Alert>
   );
 }
 

@@ -5,6 +5,7 @@ import type { RecordType } from '../../domain/identifiers.js';
 import type { CsvReadState } from '../csv/use-csv-reader.js';
 import { formatBytes, formatCount, plural } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
+import { HeaderIssues } from './step-check.js';
 
 /** The brief's ceiling; larger exports should be split (and would take hours to send anyway). */
 export const MAX_ROWS = 1_000_000;
@@ -17,7 +18,7 @@ const ACCEPT = {
   'application/csv': ['.csv'],
 };
 
-const DELIMITER_NAMES = { ',': 'commas', ';': 'semicolons', '\t': 'tabs' } as const;
+const DELIMITER_NAMES: Record<string, string> = { ',': 'commas', ';': 'semicolons', '\t': 'tabs', '|': 'vertical bars' };
 
 interface Props {
   recordType: RecordType;
@@ -117,7 +118,7 @@ function FileSummary({ file, read, onClear }: { file: File; read: CsvReadState; 
       {reading && <Progress value={pct} mt="xs" size="sm" aria-label="Reading progress" animated />}
       {read.phase === 'failed' && (
         <Alert color="red" mt="md" role="alert" title="The file could not be read">
-          {read.error}. Check that it is a text (CSV) file, then choose it again.
+          {read.error} Export the list from your EMR or spreadsheet as CSV, then choose that file.
         </Alert>
       )}
       {read.phase === 'done' && read.header && read.header.length <= 1 && (
@@ -191,6 +192,7 @@ function QuickCheck({ recordType, read }: { recordType: RecordType; read: CsvRea
           </Badge>
         )}
       </Group>
+      <HeaderIssues read={read} />
       {read.problems.length > 0 ? (
         <>
           <Text size="sm" c="dimmed" mb="xs">

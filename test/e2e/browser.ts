@@ -1,0 +1,40 @@
+/**
+ * Real-browser helpers shared by the e2e test and the browser benchmark: Debian's chromium
+ * driven by playwright-core (never a downloaded browser), and the sign-in step.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync',
+    ],
+  });
+}
+
+export async function signIn(page: Page, baseUrl: string, user: string, password: string, path = '/imports'): Promise<void> {
+  await page.goto(baseUrl + path);
+  await page.getByRole('textbox', { name: 'User name' }).fill(user);
+  await page.getByRole('textbox', { name: 'Password' }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Picks `option` in the Mantine Select labelled `label` (a combobox + listbox). */
+export async function chooseOption(page: Page, label: string, option: string | RegExp): Promise<void> {
+  await page.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: option }).first().click();
+}
+
+/**
+ * playwright-core has no web-first assertions (those ship with @playwright/test): poll the page
+ * with vitest's expect.poll instead, e.g. `await poll(() => locator.innerText()).toContain('x')`.
+ */
+export function poll<T>(read: () => Promise<T> | T, timeout = 15_000) {
+  return expect.poll(read, { timeout, interval: 100 });
+}
