@@ -27,6 +27,18 @@ describe('parseHl7 on the public samples (LF between segments)', () => {
     expect(field(findSegment(msg, 'TXA'), 12)).toBe('1.2.840.317.5947431.51.20080131160038');
   });
 
+  it('reads every public sample: MSH-10 present, every segment id valid', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.hl7'));
+    expect(files.length).toBeGreaterThanOrEqual(11);
+    for (const f of files) {
+      const msg = parseHl7(sample(f));
+      expect(field(findSegment(msg, 'MSH'), 10), f).not.toBe('');
+      // An ACK can be built for each with its own delimiters, and read back.
+      expect(parseAck(buildAck(msg, { ackCode: 'AA' })).acknowledgedControlId, f).toBe(unescapeHl7(field(findSegment(msg, 'MSH'), 10), msg.delimiters));
+    }
+  });
+
   it('rejects text that is not HL7', () => {
     expect(() => parseHl7('HTTP/1.1 200 OK')).toThrow(Hl7ParseError);
     expect(() => parseHl7('MSH|^~\\&|A\rbad segment')).toThrow(Hl7ParseError);
