@@ -3,7 +3,10 @@
  * documents in ORU^R01 messages, compared with a raw node:net socket writing the same framed
  * bytes and waiting for each ACK (the ceiling for one connection and this receiver).
  *
- *   node bin/run-ts.js bench/mllp-send.bench.ts [messages=30] [pdfBytes=1048576]
+ *   node bin/run-ts.js bench/mllp-send.bench.ts [messages=20] [pdfBytes=1048576] [rounds=3]
+ *
+ * The three senders run in alternation for several rounds and the best round of each is
+ * reported: on a shared machine the worst rounds measure the neighbours, not the code.
  */
 import net from 'node:net';
 import Fastify from 'fastify';
@@ -13,8 +16,9 @@ import { frame, MllpDeframer } from '../src/mllp/framer.js';
 import { renderForEhr } from '../src/partners/ehr/formats/index.js';
 import { ehrSandbox, getEhrSandboxInfo } from '../src/sandboxes/ehr/index.js';
 
-const COUNT = Number(process.argv[2] ?? 30);
+const COUNT = Number(process.argv[2] ?? 20);
 const PDF_BYTES = Number(process.argv[3] ?? 1024 * 1024);
+const ROUNDS = Number(process.argv[4] ?? 3);
 const WARMUP = 3;
 
 const app = Fastify();
@@ -78,18 +82,25 @@ async function rawSocket(): Promise<{ send: (m: Buffer) => Promise<Buffer>; clos
   };
 }
 
-const results: Result[] = [];
-results.push(await run('sendMllp (one connection per message)', 'A', (m) => sendMllp(opts, m)));
-const conn = new MllpConnection(opts);
-results.push(await run('MllpConnection (reused connection)', 'B', (m) => conn.send(m)));
-conn.close();
-const raw = await rawSocket();
-results.push(await run('raw node:net socket (ceiling)', 'C', raw.send));
-raw.close();
+const best = new Map<string, Result>();
+const keep = (r: Result): void => {
+  const prev = best.get(r.name);
+  if (!prev || r.seconds < prev.seconds) best.set(r.name, r);
+};
+for (let round = 0; round < ROUNDS; round++) {
+  keep(await run('sendMllp (one connection per message)', `A${round}`, (m) => sendMllp(opts, m)));
+  const conn = new MllpConnection(opts);
+  keep(await run('MllpConnection (reused connection)', `B${round}`, (m) => conn.send(m)));
+  conn.close();
+  const raw = await rawSocket();
+  keep(await run('raw node:net socket (ceiling)', `C${round}`, raw.send));
+  raw.close();
+}
+const results = [...best.values()];
 
 const ceiling = results[2] as Result;
 console.log(`MLLP send to the EHR sandbox: ${COUNT} ORU^R01 messages, ${(PDF_BYTES / 1048576).toFixed(2)} MB PDF each ` +
-  `(${((results[0] as Result).bytes / COUNT / 1048576).toFixed(2)} MB per message after base64), sequential, one in flight`);
+  `(${((results[0] as Result).bytes / COUNT / 1048576).toFixed(2)} MB per message after base64), sequential, one in flight, best of ${ROUNDS} rounds`);
 for (const r of results) {
   const mps = r.count / r.seconds;
   const mbps = r.bytes / 1048576 / r.seconds;
