@@ -130,7 +130,7 @@ async function follow(svc: ImportService, runId: string, showBar: boolean): Prom
   let s = await svc.summary(runId);
   bar?.start(s.totalRows - s.invalidRows, 0, { rate: 0, failed: 0 });
   while (!isFinished(s.status)) {
-    await sleep(250);
+    await sleep(500);
     s = await svc.summary(runId);
     bar?.update(s.done, { rate: s.ratePerSecond, failed: s.counts.failed });
   }

@@ -191,10 +191,9 @@ async function writeOutcomes(deps: ChunkDeps, run: RunRow, rows: WorkRow[], outc
   const keyByLine = new Map(rows.map((r) => [r.line, r.rowKey]));
   await deps.db.transaction().execute(async (trx) => {
     await deps.runs.recordOutcomes(run.id, outcomes, trx);
-    for (const o of outcomes) {
-      if (!o.xrefUrl) continue;
-      await deps.xrefs.upsert(deps.target.target, deps.target.kind, { sourceKey: keyByLine.get(o.line)!, partnerUrl: o.xrefUrl, contentHash: null }, trx);
-    }
+    const xrefs = outcomes.filter((o) => o.xrefUrl).map((o) => ({ sourceKey: keyByLine.get(o.line)!, partnerUrl: o.xrefUrl!, contentHash: null }));
+    // Two rows of one batch never share a key (duplicates are rejected at validation).
+    if (xrefs.length) await deps.xrefs.upsertMany(deps.target.target, deps.target.kind, xrefs, trx);
   });
 }
 

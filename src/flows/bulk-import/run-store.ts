@@ -217,19 +217,39 @@ export class RunStore {
       .execute();
   }
 
+  /**
+   * Writes a batch of outcomes in ONE statement: a multi-row upsert on the primary key (the rows
+   * always exist, so only the DO UPDATE part runs; the inserted placeholders are never stored).
+   * One statement per batch instead of one per row keeps SQLite and PostgreSQL off the hot path.
+   */
   async recordOutcomes(runId: string, outcomes: RowOutcome[], trx: DbOrTrx): Promise<void> {
+    if (!outcomes.length) return;
     const now = nowIso();
-    for (const o of outcomes) {
+    for (let i = 0; i < outcomes.length; i += 500) {
       await trx
-        .updateTable('import_rows')
-        .set({
-          status: o.status,
-          partner_url: o.partnerUrl ?? null,
-          message: o.message ?? null,
-          updated_at: now,
-        })
-        .where('run_id', '=', runId)
-        .where('line', '=', o.line)
+        .insertInto('import_rows')
+        .values(
+          outcomes.slice(i, i + 500).map((o) => ({
+            run_id: runId,
+            line: o.line,
+            row_key: '',
+            status: o.status,
+            record: '{}',
+            errors: null,
+            partner_url: o.partnerUrl ?? null,
+            message: o.message ?? null,
+            attempts: 0,
+            updated_at: now,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['run_id', 'line']).doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            partner_url: eb.ref('excluded.partner_url'),
+            message: eb.ref('excluded.message'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
         .execute();
     }
   }

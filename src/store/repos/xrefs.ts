@@ -41,6 +41,24 @@ export class XrefStore {
       .execute();
   }
 
+  /** Many cross-references in one statement (a batch of import outcomes). */
+  async upsertMany(target: string, kind: string, xs: Xref[], trx: DbOrTrx = this.db): Promise<void> {
+    const now = nowIso();
+    for (let i = 0; i < xs.length; i += 500) {
+      await trx
+        .insertInto('xrefs')
+        .values(xs.slice(i, i + 500).map((x) => ({ target, kind, source_key: x.sourceKey, partner_url: x.partnerUrl, content_hash: x.contentHash, updated_at: now })))
+        .onConflict((oc) =>
+          oc.columns(['target', 'kind', 'source_key']).doUpdateSet((eb) => ({
+            partner_url: eb.ref('excluded.partner_url'),
+            content_hash: eb.ref('excluded.content_hash'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
   async remove(target: string, kind: string, sourceKey: string): Promise<void> {
     await this.db.deleteFrom('xrefs').where('target', '=', target).where('kind', '=', kind).where('source_key', '=', sourceKey).execute();
   }
