@@ -77,7 +77,7 @@ describe('bulk-import wizard', () => {
     await shot('3-match');
     await page.getByRole('button', { name: 'Change how Sex is read' }).click();
     await poll(() => page.getByRole('table', { name: 'Preview of Sex' }).innerText()).toMatch(/\b[MF]\s+(male|female)\b/);
-    await shot('3b-field-editor');
+    await page.screenshot({ path: join(SHOTS, '3b-field-editor.png') });
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
 
     // Save the matching as a template, then load it back.
@@ -137,6 +137,7 @@ describe('bulk-import wizard', () => {
     await page.keyboard.press('Escape');
     await poll(() => page.getByRole('combobox', { name: 'Column for E-mail' }).inputValue()).toBe('EMAIL');
     await chooseOption(page, 'Clinic (OnCall division)', 'Harbourside Family Clinic');
+    await chooseOption(page, 'Provider', /Omar Haddad/);
     await page.getByRole('button', { name: 'Next' }).click();
 
     const browserTable = page.getByRole('table', { name: 'Problems found in your browser' });

@@ -128,7 +128,15 @@ export function useRun(id: string) {
   return useQuery({
     queryKey: queryKeys.run(id),
     queryFn: () => api<RunSummary>(`/api/imports/${encodeURIComponent(id)}`),
-    refetchInterval: (q) => (q.state.data && (isFinished(q.state.data.status) || q.state.data.status === 'ready') ? false : 1000),
+    refetchInterval: (q) => {
+      const run = q.state.data;
+      if (!run) return 1000;
+      if (run.status === 'ready') return false;
+      if (!isFinished(run.status)) return 1000;
+      // A cancel lets the lines already in flight finish: follow them for a minute more.
+      const settling = run.remaining > 0 && run.finishedAt !== null && Date.now() - Date.parse(run.finishedAt) < 60_000;
+      return settling ? 1000 : false;
+    },
     refetchIntervalInBackground: false,
   });
 }

@@ -64,7 +64,11 @@ export function fieldLabel(recordType: RecordType, field: string): string {
   const { base, index } = splitIndexed(field);
   const def = fieldDefinition(recordType, base);
   let label = def?.label ?? base;
-  if (def?.dynamic) label = `${def.label} "${base.slice(def.key.length)}"`;
+  // Same words as the matching screen (step-match.tsx rowLabel).
+  if (def?.dynamic) {
+    const id = base.slice(def.key.length);
+    label = def.key === 'metadata.' ? `Extra value “${id}”` : `Roster field ${id}`;
+  }
   return index !== null ? `${label} (participant ${index})` : label;
 }
 

@@ -115,7 +115,10 @@ export function NewImportPage() {
         target: 'oncall',
         recordType,
         fileName: file.name,
-        mapping: template,
+        // The form's clinic/provider go in twice: as `defaults` (the contract) and as constants
+        // in the mapping, because the server's row check reads only the mapping (without
+        // them every appointment line is "division is required").
+        mapping: templateForCheck(template, defaults),
         defaults: {
           ...(defaults.division ? { division: defaults.division } : {}),
           ...(defaults.provider ? { provider: defaults.provider } : {}),

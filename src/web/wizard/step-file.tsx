@@ -103,17 +103,15 @@ function FileSummary({ file, read, onClear }: { file: File; read: CsvReadState; 
       </Group>
       <Group mt="md" gap="sm" aria-live="polite">
         {reading && <Loader size="xs" aria-hidden />}
-        <Text size="sm" data-testid="file-status">
-          {read.phase === 'failed'
-            ? 'The file could not be read.'
-            : reading
-              ? 'Reading the file… '
-              : 'File read: '}
-          <Text span fw={700} data-testid="rows-read">
-            {formatCount(read.rows)}
-          </Text>{' '}
-          {read.rows === 1 ? 'line' : 'lines'} (not counting the header)
-        </Text>
+        {read.phase !== 'failed' && (
+          <Text size="sm" data-testid="file-status">
+            {reading ? 'Reading the file… ' : 'File read: '}
+            <Text span fw={700} data-testid="rows-read">
+              {formatCount(read.rows)}
+            </Text>{' '}
+            {read.rows === 1 ? 'line' : 'lines'} (not counting the header)
+          </Text>
+        )}
       </Group>
       {reading && <Progress value={pct} mt="xs" size="sm" aria-label="Reading progress" animated />}
       {read.phase === 'failed' && (

@@ -48,6 +48,8 @@ export function matchBlockers(recordType: RecordType, template: MappingTemplate,
   const f = template.fields;
   const out: string[] = [];
   if (!defaults.division && !f.division) out.push('Choose the clinic (OnCall division) the records go to.');
+  // OnCall roster contacts belong to a provider: the engine cannot create one without it.
+  if (recordType === 'contacts' && !defaults.provider && !f.provider) out.push('Choose the provider the patients are added to.');
   if (recordType === 'contacts') {
     if (!f.firstName && !f.lastName && !f.fullName) out.push('Match at least one name column (first name, last name or full name).');
   } else {
@@ -152,13 +154,18 @@ export function StepMatch(props: Props) {
           />
           <Select
             label="Provider"
-            placeholder={providers.isPending ? 'Loading…' : 'No provider'}
+            placeholder={providers.isPending ? 'Loading…' : recordType === 'contacts' ? 'Choose a provider' : 'No provider'}
             data={providerOptions}
             value={defaults.provider}
             onChange={(v) => onDefaults({ ...defaults, provider: v })}
-            clearable
+            clearable={recordType === 'appointments'}
+            required={recordType === 'contacts' && !template.fields.provider}
             searchable
-            description={recordType === 'appointments' ? 'When empty: the provider owning the OnCall connection' : 'Optional'}
+            description={
+              recordType === 'appointments'
+                ? 'When empty: the provider owning the OnCall connection'
+                : 'The patients are added to this provider’s roster'
+            }
           />
           {recordType === 'appointments' && (
             <Select

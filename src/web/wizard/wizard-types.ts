@@ -46,7 +46,12 @@ export function formFields(template: MappingTemplate | null): string[] {
 /** The template as checked in the browser: form choices added as constants. */
 export function templateForCheck(template: MappingTemplate, defaults: ImportDefaults): MappingTemplate {
   const fields = { ...template.fields };
-  if (defaults.division && !fields.division) fields.division = { constant: defaults.division };
-  if (defaults.provider && !fields.provider) fields.provider = { constant: defaults.provider };
+  for (const key of ['division', 'provider'] as const) {
+    const value = defaults[key];
+    if (!value) continue;
+    const m = fields[key];
+    // No column: the chosen value for every line. A column: the chosen value fills its gaps.
+    fields[key] = m ? { ...m, transforms: [...(m.transforms ?? []), { type: 'default', value }] } : { constant: value };
+  }
   return { ...template, fields };
 }
