@@ -26,6 +26,8 @@ export function isPhoneCountry(value: string): value is PhoneCountry {
 
 /** Cuts `x123`, `ext. 12`, `poste 4` extensions: OnCall has no extension field. */
 const RE_EXTENSION = /\s*(?:x|ext\.?|extension|poste|#)\s*\d+\s*$/i;
+const RE_HAS_LETTER_OR_HASH = /[a-z#]/i;
+const RE_NON_DIGITS = /\D+/g;
 
 /**
  * Normalises a phone number. With `defaultCountry`: E.164 (`+441234567890`). Without: the
@@ -33,12 +35,8 @@ const RE_EXTENSION = /\s*(?:x|ext\.?|extension|poste|#)\s*\d+\s*$/i;
  * Returns '' when there are no digits at all (validation then reports it).
  */
 export function normalisePhone(value: string, defaultCountry?: PhoneCountry): string {
-  const main = value.replace(RE_EXTENSION, '');
-  let digitsOnly = '';
-  for (let i = 0; i < main.length; i++) {
-    const c = main.charCodeAt(i);
-    if (c >= 48 && c <= 57) digitsOnly += main[i];
-  }
+  const main = RE_HAS_LETTER_OR_HASH.test(value) ? value.replace(RE_EXTENSION, '') : value;
+  const digitsOnly = main.replace(RE_NON_DIGITS, '');
   if (digitsOnly === '') return '';
   const trimmed = main.trimStart();
   const international = trimmed.startsWith('+');

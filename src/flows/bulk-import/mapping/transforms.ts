@@ -5,7 +5,7 @@
  * and never repeat the cell value (it may be patient data).
  */
 import {
-  DATE_FAILURES, offsetDateTimeToIso, parseDate, parseTime, zonedDateTimeToIso, type DateFormat,
+  DATE_FAILURES, checkIsoDate, offsetDateTimeToIso, parseDate, parseTime, zonedDateTimeToIso, type DateFormat,
 } from './dates.js';
 import { normalisePhone } from './phone.js';
 import type { Transform } from './template.js';
@@ -105,12 +105,18 @@ function titleCase(v: string): string {
   return v.toLowerCase().replace(RE_TITLE_BOUNDARY, (_m, sep: string, ch: string) => sep + ch.toUpperCase());
 }
 
-const RE_DIGITS = /\d/;
 const RE_DIGIT_RUNS = /\d+/g;
 const RE_MULTI_SPACE = /\s{2,}/g;
 function stripDigits(v: string): string {
-  if (!RE_DIGITS.test(v)) return v;
-  return v.replace(RE_DIGIT_RUNS, '').replace(RE_MULTI_SPACE, ' ').trim();
+  let i = 0;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) break;
+  }
+  if (i === v.length) return v;
+  let out = v.replace(RE_DIGIT_RUNS, '');
+  if (out.indexOf('  ') !== -1) out = out.replace(RE_MULTI_SPACE, ' ');
+  return out.trim();
 }
 
 /** Splits a full name; "Last, First Middle" or "First Middle Last". */
@@ -237,8 +243,11 @@ function compileScalar(t: Exclude<Transform, { type: 'join' } | { type: 'datetim
     case 'date': {
       const { format } = t;
       const bad = badDate(format);
+      const canonical = format === 'YYYY-MM-DD' || format === 'ISO';
       return (v) => {
         if (v === '') return v;
+        // Fast path: already canonical (Synthea, most EMR exports).
+        if (canonical && v.length === 10 && checkIsoDate(v) === 'ok') return v;
         const r = parseDate(v, format);
         return r === DATE_FAILURES.invalid ? bad : r === DATE_FAILURES.impossible ? IMPOSSIBLE_DATE : r;
       };

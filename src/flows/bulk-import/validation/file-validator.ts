@@ -11,9 +11,12 @@ import type { ImportRecord } from '../mapping/import-record.js';
 import { duplicateColumns } from '../mapping/normalise-header.js';
 import type { MappingTemplate } from '../mapping/template.js';
 import { templateColumns } from '../mapping/template.js';
+import { EmrIdIndex } from './emr-id-index.js';
 import type { ValidationCode, ValidationIssue } from './issues.js';
 import { rowKey, type RowKey } from './row-key.js';
-import { validateRecord } from './validate-record.js';
+import { validateRecord, type ValidationContext } from './validate-record.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface FileRow {
   /** Physical line where the CSV record starts (1 = header). */
@@ -62,14 +65,6 @@ export interface FileValidatorOptions {
   readonly today?: string;
 }
 
-/**
- * Copies a string into its own storage. Substrings of a big chunk (split, slice) keep the whole
- * chunk alive in V8; ids kept for the duplicate check must not pin the file in memory.
- */
-function detach(s: string): string {
-  return (' ' + s).slice(1);
-}
-
 export function createFileValidator(
   template: MappingTemplate, recordType: RecordType = template.recordType, options: FileValidatorOptions = {},
 ): FileValidator {
@@ -77,16 +72,19 @@ export function createFileValidator(
     throw new Error(`mapping template is for ${template.recordType}, not ${recordType}`);
   }
   let compiled: CompiledMapping | null = null;
-  let dynamicFields: readonly string[] = [];
-  const firstLineOfEmrId = new Map<string, number>();
+  const firstLineOfEmrId = new EmrIdIndex();
   const issuesByCode: Record<string, number> = {};
   let rows = 0, okRows = 0, rowsWithErrors = 0, rowsWithWarnings = 0, duplicates = 0;
   const columnOf = (field: string): string | undefined => compiled?.columnOf(field);
   const mappingOptions = template.options ?? {};
+  const ctx: Mutable<ValidationContext> = {
+    line: 0, columnOf, options: mappingOptions, dynamicFields: [],
+    ...(options.today !== undefined ? { today: options.today } : {}),
+  };
 
   function header(columns: readonly string[]): HeaderIssue[] {
     compiled = compileMapping(template, columns);
-    dynamicFields = compiled.fields.filter((f) => f.startsWith('customFields.') || f.startsWith('metadata.'));
+    ctx.dynamicFields = compiled.fields.filter((f) => f.startsWith('customFields.') || f.startsWith('metadata.'));
     const issues: HeaderIssue[] = [];
     if (compiled.missingColumns.length > 0) {
       issues.push({ code: 'missing-columns', columns: compiled.missingColumns,
@@ -115,12 +113,10 @@ export function createFileValidator(
     rows++;
     const mapped = compiled.map(cells);
     const record = mapped.record;
-    const skipFields = mapped.errors.length > 0 ? mapped.errors.map((e) => e.field) : undefined;
-    const issues = validateRecord(record, recordType, {
-      line, columnOf, options: mappingOptions, dynamicFields,
-      ...(options.today !== undefined ? { today: options.today } : {}),
-      ...(skipFields ? { skipFields } : {}),
-    });
+    // One context object reused for every row: no per-row allocation for it.
+    ctx.line = line;
+    ctx.skipFields = mapped.errors.length > 0 ? mapped.errors.map((e) => e.field) : undefined;
+    const issues = validateRecord(record, recordType, ctx);
     let errors: ValidationIssue[] = issues;
     if (mapped.errors.length > 0) {
       errors = mapped.errors.map((e): ValidationIssue => ({ line, ...e, severity: 'error' }));
@@ -128,10 +124,8 @@ export function createFileValidator(
     }
     const emrId = record.emrId ?? '';
     if (emrId !== '') {
-      const first = firstLineOfEmrId.get(emrId);
-      if (first === undefined) {
-        firstLineOfEmrId.set(detach(emrId), line);
-      } else {
+      const first = firstLineOfEmrId.firstLineOrAdd(emrId, line);
+      if (first !== -1) {
         duplicates++;
         const column = columnOf('emrId');
         errors.push({
