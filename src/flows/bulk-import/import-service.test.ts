@@ -121,7 +121,7 @@ describe.each(DIALECTS)('bulk import into the OnCall sandbox (%s)', (dialect) =>
     // The process "sent" row 2 and died before recording the answer.
     await h.service.runs.markInFlight(run.id, [2]);
     const target = createImportTarget(await h.service.require(run.id), { oncall: () => h!.client, oncallBaseUrl: () => h!.sandboxUrl, emrIdField: '1', emrIdMetadataKey: 'emr_id' });
-    const row = (await h.service.runs.openRowsOfChunk(run.id, 0, 500, -1, 10)).find((r) => r.line === 2)!;
+    const row = (await h.service.runs.openRowsOfChunk(run.id, 0, 500, -1, 10)).rows.find((r) => r.line === 2)!;
     const url = await target.create(target.prepare(row.record));
     await h.service.start(run.id);
     const s = await waitForRun(h.service, run.id);

@@ -49,9 +49,10 @@ export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number):
   const status = runStatusWatcher(deps.runs, run.id);
   for (;;) {
     if (deps.signal?.aborted || (await status()) !== 'running') return 'stopped';
-    const rows = await deps.runs.openRowsOfChunk(run.id, chunk, CHUNK_SIZE, after, batchSize);
-    if (!rows.length) break;
-    after = rows[rows.length - 1]!.line;
+    const { rows, lastLine } = await deps.runs.openRowsOfChunk(run.id, chunk, CHUNK_SIZE, after, batchSize);
+    if (lastLine === undefined) break;
+    after = lastLine;
+    if (!rows.length) continue;
     const outcomes = await processBatch(deps, run, rows);
     leftForLater += outcomes.filter((o) => o.status === 'pending').length;
     await writeOutcomes(deps, run, rows, outcomes);
