@@ -59,6 +59,21 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     expect(after.contacts).toBe(SYNTHEA_ROWS);
   });
 
+  it('pulls patients straight from the FHIR EMR ($export, then paged search) into the same pipeline', async () => {
+    await fetch(`${sandbox.base}/oncall/_admin/reset`, { method: 'POST' });
+    const db = { EHR_BRIDGE_DATABASE_URL: join(dir, 'fhir.sqlite') };
+    const first = await runImport(['--from', `${sandbox.base}/fhir-emr`, '--resource', 'Patient', '--type', 'contacts', '--division', '1', '--provider', '1'], db);
+    expect(first.out).toMatch(/read 543 row\(s\)/);
+    const created = Number(/created (\d+)/.exec(first.out)![1]);
+    const failed = Number(/failed (\d+)/.exec(first.out)![1]);
+    expect(created + failed).toBe(SYNTHEA_ROWS);
+    expect(created).toBeGreaterThan(500);
+    const stats = (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number };
+    expect(stats.contacts).toBe(created);
+    const again = await runImport(['--from', `${sandbox.base}/fhir-emr`, '--resource', 'Patient', '--type', 'contacts', '--division', '1', '--provider', '1', '--no-bulk'], db);
+    expect(again.out).toContain(`created 0, updated 0, skipped ${created}`);
+  });
+
   it('exits 2 when some rows fail validation and reports them with line numbers', async () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'Patient ID,First Name,Last Name,DOB,Sex,Email\nx1,Ann,Lee,1980-02-30,F,ann@example.org\nx2,Bob,Ray,1975-01-01,M,bob@example\nx3,Cy,Doe,1990-05-05,M,cy@example.org\n');
