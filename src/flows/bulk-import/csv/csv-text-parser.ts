@@ -187,6 +187,9 @@ export class CsvTextParser {
     }
     const columns = parsed.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
     if (columns.every((c) => c === '')) return; // a line of spaces before the header
+    // Spreadsheets often export unnamed trailing columns ("a,b,,"): drop them; data rows may
+    // still carry empty cells there (tolerated), but not values.
+    while (columns.length > 1 && columns[columns.length - 1] === '') columns.pop();
     if (columns.length === 1) {
       const guess = sniffDelimiter(text);
       if (guess.fieldsPerLine > 1 && guess.delimiter !== this.delimiter) {

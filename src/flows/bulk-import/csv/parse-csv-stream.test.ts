@@ -158,6 +158,11 @@ describe('parseCsvStream: records and row errors', () => {
     ]);
     expect(rows(ev)).toEqual([[4, '1', '2', '3'], [6, '5', '6', '7']]);
     expect(ev.at(-1)).toMatchObject({ kind: 'end', rows: 2, rowErrors: 2, blankRows: 1 });
+    // Unnamed trailing header columns (spreadsheet exports) are dropped.
+    const trailing = await collect('a,b,,\n1,2,,\n3,4\n5,6,x,\n');
+    expect(header(trailing)?.columns).toEqual(['a', 'b']);
+    expect(rows(trailing)).toEqual([[2, '1', '2'], [3, '3', '4']]);
+    expect(rowErrors(trailing)).toEqual([{ line: 4, code: 'wrong-cell-count', message: 'the row has 4 cells but the header has 2 columns' }]);
   });
 
   it('a cell over the size limit is a row error and parsing continues; so is an over-long line', async () => {
