@@ -15,6 +15,7 @@ import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
 import { isFinished } from '../../flows/bulk-import/run-status.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
+import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
 
 interface ImportOpts {
   target: string;
@@ -90,9 +91,10 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
         defaults: { ...(opts.division ? { division: opts.division } : {}), ...(opts.provider ? { provider: opts.provider } : {}) },
       }),
     });
+    const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
-      ? csvStagingEvents(createReadStream(file), mapping)
-      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: mapping });
+      ? csvStagingEvents(createReadStream(file), staging)
+      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults });
     const staged = await svc.stage(run.id, events);
     out(`read ${staged.totalRows} row(s): ${staged.totalRows - staged.invalidRows} valid, ${staged.invalidRows} with problems`);
     if (staged.invalidRows) {

@@ -184,3 +184,60 @@ describe.each(DIALECTS)('bulk import into the OnCall sandbox (%s)', (dialect) =>
     await bad.close();
   });
 });
+
+describe.each(DIALECTS)('appointments with participants into the OnCall sandbox (%s)', (dialect) => {
+  let h: ImportHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  const template = {
+    version: 1 as const,
+    recordType: 'appointments' as const,
+    fields: {
+      emrId: { column: 'appt' },
+      title: { column: 'reason' },
+      start: { column: 'when' },
+      duration: { column: 'minutes' },
+      type: { constant: 'online' },
+      'participants.name': { column: 'who' },
+      'participants.email': { column: 'emails' },
+    },
+  };
+  const header = ['appt', 'reason', 'when', 'minutes', 'who', 'emails'];
+
+  it('creates each appointment once with its participants and the EMR id in metadata; a re-import creates nothing', async () => {
+    h = await importHarness(dialect);
+    const many = Array.from({ length: 26 }, (_, i) => `P${i}`);
+    const rows = [
+      ['A-1', 'Follow-up', '2030-03-01T09:00:00Z', '30', 'Ann Lee', 'ann@example.org'],
+      ['A-2', 'Family call', '2030-03-02T10:00:00Z', '45', 'Bob Ray; Cy Ray', 'bob@example.org; cy@example.org'],
+      ['A-3', 'Too many', '2030-03-03T10:00:00Z', '45', many.join(';'), many.map((p) => `${p}@example.org`).join(';')],
+      ['A-4', 'No length', '2030-03-03T10:00:00Z', '0', 'Di Low', 'di@example.org'],
+    ];
+    const division = SANDBOX_DIVISION_1(h.sandboxUrl);
+    const start = async () => {
+      const run = await h!.service.create({ target: 'oncall', recordType: 'appointments', source: 'csv', fileName: null, mapping: template, options: runOptions({ defaults: { division } }) });
+      const { withRunDefaults } = await import('./template-defaults.js');
+      await h!.service.stage(run.id, rowsToEvents(withRunDefaults(template, { division }), header, rows));
+      await h!.service.start(run.id);
+      return waitForRun(h!.service, run.id);
+    };
+    const first = await start();
+    expect(first.counts).toMatchObject({ created: 2, invalid: 2 });
+    const problems = await h.service.runs.problems(first.id, 0, 10);
+    expect(problems.items.map((p) => p.line)).toEqual([4, 5]);
+    expect(JSON.stringify(problems.items[0])).toMatch(/25/);
+    const appts = [];
+    for await (const a of h.client.appointments()) appts.push(a);
+    expect(appts).toHaveLength(2);
+    const family = appts.find((a) => a.metadata?.emr_id === 'A-2')!;
+    expect(family.participants.map((p) => p.email).sort()).toEqual(['bob@example.org', 'cy@example.org']);
+    const second = await start();
+    expect(second.counts).toMatchObject({ created: 0, skipped: 2 });
+    const after = [];
+    for await (const a of h.client.appointments()) after.push(a);
+    expect(after).toHaveLength(2);
+  });
+});

@@ -14,6 +14,8 @@ export interface FhirSourceOptions {
   /** Use Bulk Data $export when the server offers it (default), else paged search. */
   preferBulk?: boolean;
   template?: MappingTemplate;
+  /** Division / provider for records that do not carry one (FHIR records never name OnCall's). */
+  defaults?: { division?: string; provider?: string };
   /** Injected for tests; otherwise built from baseUrl. */
   reader?: FhirReader;
 }
@@ -32,10 +34,11 @@ export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerato
   try {
     for await (const resource of reader.readAll<Patient | Appointment>(opts.resource, { preferBulk: opts.preferBulk ?? true, pageSize: 500 })) {
       line++;
+      const fromOpts = { defaults: { ...(opts.defaults?.division ? { division: opts.defaults.division } : {}), ...(opts.defaults?.provider ? { provider: opts.defaults.provider } : {}) } };
       const record =
         resource.resourceType === 'Patient'
-          ? fromFhirPatient(resource)
-          : fromFhirAppointment(resource, await participantsOf(reader, resource, patients));
+          ? fromFhirPatient(resource, fromOpts)
+          : fromFhirAppointment(resource, await participantsOf(reader, resource, patients), fromOpts);
       const errors = [...validateRecord(record, recordType, { line, ...(opts.template?.options ? { options: opts.template.options } : {}) })];
       const emrId = record.emrId ?? '';
       if (emrId) {

@@ -35,7 +35,7 @@ describe('import API', () => {
   };
   const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const newRun = () => call('/api/imports', json({ target: 'oncall', recordType: 'contacts', fileName: 'f.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }));
-  const upload = (id: string, text: string | Buffer) => call(`/api/imports/${id}/file`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: text });
+  const upload = (id: string, text: string | Buffer) => call(`/api/imports/${id}/file`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: text as unknown as BodyInit });
 
   it('refuses anonymous callers and a wrong password, and accepts API keys', async () => {
     expect((await call('/api/imports', {}, false)).status).toBe(401);

@@ -8,6 +8,7 @@ import { writeReportCsv } from '../../flows/bulk-import/report.js';
 import { ROW_STATUSES } from '../../flows/bulk-import/run-status.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
+import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
 import { HttpError } from '../errors.js';
 import type { AppContext } from '../../server/context.js';
 
@@ -72,7 +73,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         const run = await svc().require(req.params.id);
         const body = req.body as Readable | undefined;
         if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'send the CSV file as the body, with Content-Type: text/csv');
-        const mapping = mappingTemplateSchema.parse(run.mapping);
+        const mapping = withRunDefaults(mappingTemplateSchema.parse(run.mapping), run.options.defaults);
         await svc().stage(run.id, csvStagingEvents(body, mapping));
         return svc().summary(run.id);
       }),
