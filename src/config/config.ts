@@ -69,7 +69,13 @@ export const ehrRouteSchema = z.object({
   maxAttempts: z.coerce.number().int().min(1).max(100).default(8),
   /** First retry delay; doubles per attempt up to 5 minutes. */
   retryBaseDelayMs: z.coerce.number().int().positive().default(2_000),
-});
+})
+  // MLLP carries HL7 v2 only; an HPRIM file travels with its document beside it, so by file drop.
+  .refine((r) => r.transport.kind !== 'mllp' || r.format === 'hl7-oru' || r.format === 'hl7-mdm', {
+    message: 'the mllp transport carries the hl7-oru and hl7-mdm formats only',
+    path: ['transport'],
+  })
+  .refine((r) => r.format !== 'hprim' || r.transport.kind === 'file', { message: 'the hprim format is delivered by file drop', path: ['transport'] });
 export type EhrRouteConfig = z.infer<typeof ehrRouteSchema>;
 export type EhrTransportConfig = z.infer<typeof ehrTransportSchema>;
 

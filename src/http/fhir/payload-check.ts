@@ -1,0 +1,76 @@
+import { DOCUMENT_CONTENT_TYPES, type DocumentContentType } from '../../hl7/document-input.js';
+import { FhirError } from './fhir-error.js';
+
+/**
+ * Checks of the `payload` parameter, cheapest first: base64 alphabet, size, then the first bytes
+ * against the declared content type (a "PDF" that is not a PDF is refused before anything is
+ * stored or delivered).
+ */
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const WHITESPACE_RE = /[\s]/;
+
+export function isAllowedContentType(v: string): v is DocumentContentType {
+  return (DOCUMENT_CONTENT_TYPES as readonly string[]).includes(v);
+}
+
+/** Canonical base64 (no whitespace), or a 422 when it is not base64. FHIR base64Binary allows whitespace. */
+export function normaliseBase64(raw: string): string {
+  const compact = WHITESPACE_RE.test(raw) ? raw.replace(/\s+/g, '') : raw;
+  if (compact.length % 4 !== 0 || !BASE64_RE.test(compact)) {
+    throw new FhirError(422, 'value', 'payload is not valid base64', { expression: ['Parameters.parameter[payload]'] });
+  }
+  return compact;
+}
+
+/** Decoded length without decoding. */
+export function decodedLength(b64: string): number {
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return (b64.length / 4) * 3 - pad;
+}
+
+const SIGNATURES: Record<Exclude<DocumentContentType, 'application/txt'>, { label: string; test: (b: Buffer) => boolean }> = {
+  // PDF 1.7 §7.5.2 puts the header first; readers accept it within the first 1024 bytes.
+  'application/pdf': { label: 'a PDF (%PDF-)', test: (b) => b.subarray(0, 1024).includes('%PDF-') },
+  'image/jpeg': { label: 'a JPEG (FF D8 FF)', test: (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  'image/png': {
+    label: 'a PNG (89 50 4E 47 0D 0A 1A 0A)',
+    test: (b) => b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
+};
+
+function looksBinary(head: Buffer): boolean {
+  if (head.includes(0)) return true;
+  return Object.values(SIGNATURES).some((s) => s.test(head));
+}
+
+/** The first bytes of the decoded payload must match its declared type. */
+export function checkMagicBytes(contentType: DocumentContentType, head: Buffer): void {
+  if (contentType === 'application/txt') {
+    if (looksBinary(head)) {
+      throw new FhirError(422, 'value', 'payload is declared application/txt but is binary content', { expression: ['Parameters.parameter[payload]'] });
+    }
+    return;
+  }
+  const sig = SIGNATURES[contentType];
+  if (!sig.test(head)) {
+    throw new FhirError(422, 'value', `payload is declared ${contentType} but is not ${sig.label}`, { expression: ['Parameters.parameter[payload]'] });
+  }
+}
+
+export interface CheckedPayload {
+  base64: string;
+  size: number;
+}
+
+/** All payload checks: base64, not empty, not above the limit (413), type by magic bytes. */
+export function checkPayload(raw: string, contentType: DocumentContentType, maxBytes: number): CheckedPayload {
+  const base64 = normaliseBase64(raw);
+  const size = decodedLength(base64);
+  if (size === 0) throw new FhirError(422, 'required', 'payload is empty (0 bytes)', { expression: ['Parameters.parameter[payload]'] });
+  if (size > maxBytes) {
+    throw new FhirError(413, 'too-long', `payload is ${size} bytes; the limit is ${maxBytes} bytes`, { expression: ['Parameters.parameter[payload]'] });
+  }
+  // 1368 base64 characters = 1026 bytes: enough for every signature (PDF within 1024).
+  checkMagicBytes(contentType, Buffer.from(base64.slice(0, 1368), 'base64'));
+  return { base64, size };
+}
