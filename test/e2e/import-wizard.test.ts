@@ -85,6 +85,12 @@ describe('bulk-import wizard', () => {
     await page.getByRole('textbox', { name: 'Name' }).fill('Synthea patients');
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await poll(() => page.getByRole('status').innerText()).toContain('Saved as “Synthea patients”');
+    // Undo a match by hand, then get it back by loading the saved matching.
+    await page.getByRole('combobox', { name: 'Column for Sex' }).hover();
+    await page.getByTestId('match-row-sex').locator('.mantine-InputClearButton-root, [data-combobox-clear], button').first().click();
+    await poll(() => page.getByRole('combobox', { name: 'Column for Sex' }).inputValue()).toBe('');
+    await chooseOption(page, 'Saved matchings', 'Synthea patients');
+    await poll(() => page.getByRole('combobox', { name: 'Column for Sex' }).inputValue()).toBe('GENDER');
     await page.getByRole('button', { name: 'Next' }).click();
 
     // Step 4: the browser check, then the server's.

@@ -39,3 +39,10 @@ export function formatDateTime(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** Server messages start in lower case ("the file has no column..."): show them as sentences. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (t === '') return t;
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
+}

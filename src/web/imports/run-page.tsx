@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ApiError } from '../api/http.js';
 import { useRun, useRunAction } from '../api/queries.js';
 import { isFinished, type RunSummary } from '../api/types.js';
-import { formatCount, formatDateTime, formatDuration, formatRate } from '../format/format.js';
+import { formatCount, formatDateTime, formatDuration, formatRate, sentence } from '../format/format.js';
 import { AppLink } from '../router/app-link.js';
 import { RECORD_TYPE_LABELS } from '../wizard/wizard-types.js';
 import { RunProblems } from './run-problems.js';
@@ -53,7 +53,7 @@ export function RunPage({ runId }: { runId: string }) {
 
       {r.error && (
         <Alert color="red" role="alert" title="The import stopped">
-          {r.error}
+          {sentence(r.error)}
         </Alert>
       )}
       {r.status === 'ready' && <ReadyCard run={r} />}

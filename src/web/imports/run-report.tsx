@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Card, Group, Loader, Pagination, SegmentedContro
 import { useState } from 'react';
 import { useRunRows } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
-import { formatCount } from '../format/format.js';
+import { formatCount, sentence } from '../format/format.js';
 
 const PAGE = 25;
 
@@ -99,7 +99,7 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm">{row.message ?? ''}</Text>
+                      <Text size="sm">{sentence(row.message ?? '')}</Text>
                     </Table.Td>
                   </Table.Tr>
                 );

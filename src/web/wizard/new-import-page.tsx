@@ -29,6 +29,8 @@ export function NewImportPage() {
   const [file, setFile] = useState<File | null>(null);
   const [template, setTemplate] = useState<MappingTemplate | null>(null);
   const [loaded, setLoaded] = useState<LoadedTemplate | null>(null);
+  /** The mapping was changed by hand or loaded: a new file keeps it instead of a new suggestion. */
+  const [kept, setKept] = useState(false);
   const [defaults, setDefaults] = useState<ImportDefaults>({ division: null, provider: null });
   const [updateExisting, setUpdateExisting] = useState(true);
   const [server, setServer] = useState<ServerCheck>(IDLE_SERVER_CHECK);
@@ -41,7 +43,7 @@ export function NewImportPage() {
 
   // The worker's suggestion becomes the mapping unless a saved matching was chosen.
   useEffect(() => {
-    if (!scan.state.suggested || loaded) return;
+    if (!scan.state.suggested || kept) return;
     const s = scan.state.suggested;
     setTemplate(
       recordType === 'appointments'
@@ -60,7 +62,7 @@ export function NewImportPage() {
     setFile(f);
     scan.read(f, {
       recordType,
-      template: loaded && template ? templateForCheck(template, defaults) : 'suggest',
+      template: kept && template ? templateForCheck(template, defaults) : 'suggest',
       formFields: formFields(template),
     });
   };
@@ -69,7 +71,7 @@ export function NewImportPage() {
     scan.cancel();
     check.cancel();
     setFile(null);
-    if (!loaded) setTemplate(null);
+    if (!kept) setTemplate(null);
     checkedSignature.current = null;
   };
 
@@ -79,6 +81,7 @@ export function NewImportPage() {
     setRecordType(r);
     setTemplate(null);
     setLoaded(null);
+    setKept(false);
   };
 
   const checkTemplate = useMemo(() => (template ? templateForCheck(template, defaults) : null), [template, defaults]);
@@ -176,9 +179,15 @@ export function NewImportPage() {
             header={scan.state.header}
             sampleRows={(scan.state.preview ?? []).map((r) => r.cells)}
             template={template}
-            onTemplate={setTemplate}
+            onTemplate={(t) => {
+              setTemplate(t);
+              setKept(true);
+            }}
             loaded={loaded}
-            onLoaded={setLoaded}
+            onLoaded={(l) => {
+              setLoaded(l);
+              if (l) setKept(true);
+            }}
             defaults={defaults}
             onDefaults={setDefaults}
             updateExisting={updateExisting}

@@ -5,7 +5,7 @@ import { useRunProblems } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import type { ApiError } from '../api/http.js';
 import type { CsvReadState } from '../csv/use-csv-reader.js';
-import { formatCount, plural } from '../format/format.js';
+import { formatCount, plural, sentence } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
 
 export interface ServerCheck {
@@ -106,7 +106,7 @@ export function HeaderIssues({ read }: { read: CsvReadState }) {
     <Alert color="red" mt="sm" role="alert" title="The header line does not fit the matching">
       <List size="sm">
         {read.headerIssues.map((h) => (
-          <List.Item key={h.code}>{h.message.charAt(0).toUpperCase() + h.message.slice(1)}.</List.Item>
+          <List.Item key={h.code}>{sentence(h.message)}</List.Item>
         ))}
       </List>
       <Text size="sm" mt="xs">
@@ -166,7 +166,7 @@ function ServerCheckCard(props: Props) {
       )}
       {server.phase === 'failed' && (
         <Alert color="red" role="alert" title="The server did not accept the file">
-          <Text size="sm">{server.error?.message}</Text>
+          <Text size="sm">{sentence(server.error?.message ?? '')}</Text>
           <FieldErrors error={server.error} />
           <Group mt="sm">
             <Button size="xs" variant="light" onClick={props.onSend}>

@@ -21,7 +21,8 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
   const [saving, setSaving] = useState(false);
   const [name, setName] = useState('');
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [conflictId, setConflictId] = useState<string | number | null>(null);
+  /** Set after a 409: the saved matching that already has the name (id null when not listed). */
+  const [conflict, setConflict] = useState<{ id: string | number | null } | null>(null);
   const [savedNote, setSavedNote] = useState<string | null>(null);
 
   const items = templates.data?.items ?? [];
@@ -35,13 +36,14 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
       return;
     }
     setLoadError(null);
+    setSavedNote(`Matching “${t.name}” loaded.`);
     onLoad({ ...parsed.template, recordType }, { id: t.id, name: t.name });
   };
 
   const submit = (replaceId?: string | number) => {
     const trimmed = name.trim();
     if (trimmed === '') return;
-    setConflictId(null);
+    setConflict(null);
     save.mutate(
       { ...(replaceId !== undefined ? { id: replaceId } : {}), name: trimmed, mapping: { ...template, name: trimmed } },
       {
@@ -52,7 +54,7 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
         },
         onError: (e) => {
           if (e instanceof ApiError && e.status === 409) {
-            setConflictId(items.find((x) => x.name === trimmed)?.id ?? null);
+            setConflict({ id: items.find((x) => x.name === trimmed)?.id ?? null });
           }
         },
       },
@@ -66,7 +68,8 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
           label="Saved matchings"
           placeholder={items.length === 0 ? 'None saved yet' : 'Use a saved matching'}
           data={items.map((t) => ({ value: String(t.id), label: t.name }))}
-          value={loaded ? String(loaded.id) : null}
+          // A picker, not a state display: choosing the same matching again reloads it.
+          value={null}
           onChange={load}
           disabled={items.length === 0}
           w={260}
@@ -75,7 +78,7 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
           variant="default"
           onClick={() => {
             setName(loaded?.name ?? '');
-            setConflictId(null);
+            setConflict(null);
             save.reset();
             setSaving(true);
           }}
@@ -112,14 +115,17 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
               required
               data-autofocus
             />
-            {conflictId !== null && (
+            {conflict && (
               <Alert color="orange" title="This name is taken">
-                A saved matching is already called “{name.trim()}”. Replace it, or choose another name.
-                <Group mt="xs">
-                  <Button size="xs" color="orange" onClick={() => submit(conflictId)}>
-                    Replace it
-                  </Button>
-                </Group>
+                A saved matching is already called “{name.trim()}”.{' '}
+                {conflict.id !== null ? 'Replace it, or choose another name.' : 'Choose another name.'}
+                {conflict.id !== null && (
+                  <Group mt="xs">
+                    <Button size="xs" color="orange" onClick={() => submit(conflict.id ?? undefined)}>
+                      Replace it
+                    </Button>
+                  </Group>
+                )}
               </Alert>
             )}
             {save.error && !(save.error instanceof ApiError && save.error.status === 409) && (
