@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApiKeysCommand } from './commands/api-keys.js';
+import { registerClientsCommand } from './commands/clients.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -18,6 +19,7 @@ registerServeCommand(program);
 registerSandboxCommand(program);
 registerImportCommand(program);
 registerApiKeysCommand(program);
+registerClientsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

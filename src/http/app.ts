@@ -10,9 +10,11 @@ import { installApiAuth } from './auth/auth-plugin.js';
 import { installErrorHandler } from './errors.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { sendToEhrHttp } from './fhir/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { importRoutes } from './routes/import-routes.js';
 import { mappingTemplateRoutes } from './routes/mapping-template-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
 import { serveWebUi } from './web-static.js';
 
@@ -60,8 +62,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(mappingTemplateRoutes, { ctx });
   await app.register(oncallTargetRoutes, { ctx });
   await app.register(importRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
+  await app.register(sendToEhrHttp, { ctx });
 
-  if (opts.sandboxes ?? ctx.config.sandboxes) await mountSandboxes(app, '/sandbox');
+  if (opts.sandboxes ?? ctx.config.sandboxes) await mountSandboxes(app, '/sandbox', { ehr: { mllpPort: ctx.config.ehr.sandboxMllpPort } });
   if (opts.webUi ?? true) await serveWebUi(app);
   return app;
 }

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../store/migrate.js';
 import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../sandboxes/oncall/plugin.js';
 import { ImportService } from '../flows/bulk-import/import-service.js';
 import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
+import { createSendToEhr, type SendToEhrService } from '../flows/send-to-ehr/create-service.js';
 
 /**
  * Everything a route, a job or a CLI command needs, built once per process from the
@@ -26,6 +27,8 @@ export interface AppContext {
   oncall(): OncallClient;
   oncallTarget(): { baseUrl: string; usesSandbox: boolean };
   imports(): ImportService;
+  /** Documents to hospital EHRs ($send-to-ehr, tracking, delivery jobs). */
+  sendToEhr(): SendToEhrService;
   /** Starts this process's queue worker with every job handler. */
   startWorker(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
   await queue.init();
   let client: OncallClient | undefined;
   let imports: ImportService | undefined;
+  let sendToEhr: SendToEhrService | undefined;
 
   const ctx: AppContext = {
     config,
@@ -87,11 +91,17 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       });
       return imports;
     },
+    sendToEhr() {
+      sendToEhr ??= createSendToEhr({ store, queue, config, logger, engineUrl: () => ctx.engineUrl });
+      return sendToEhr;
+    },
     async startWorker() {
-      await queue.start({ ...ctx.imports().jobHandlers() }, { concurrency: config.workerConcurrency });
+      await queue.start({ ...ctx.imports().jobHandlers(), ...ctx.sendToEhr().jobHandlers() }, { concurrency: config.workerConcurrency });
+      await ctx.sendToEhr().scheduleRetention();
     },
     async close() {
       await queue.stop();
+      await sendToEhr?.close();
       await client?.close();
       await store.close();
     },

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
 import { startServer } from '../../server/start.js';
 
 export function registerServeCommand(program: Command): void {
@@ -6,8 +7,12 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('run the engine: API, web UI, queue worker and (by default) the partner sandboxes')
     .option('--port <port>', 'port to listen on (default PORT or 8080)')
-    .action(async (opts: { port?: string }) => {
-      const server = await startServer(opts.port ? { port: Number(opts.port) } : {});
+    .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
+    .action(async (opts: { port?: string; ehrMllpPort?: string }) => {
+      const server = await startServer({
+        ...(opts.port ? { port: Number(opts.port) } : {}),
+        ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: Number(opts.ehrMllpPort) } } : {}),
+      });
       const { ctx, admin, url } = server;
       const lines = [
         `ehr-bridge is running`,
@@ -20,8 +25,10 @@ export function registerServeCommand(program: Command): void {
         lines.push(
           `  sandboxes     ${url}/sandbox/oncall/  (OnCall Health, API key: ${process.env.SANDBOX_ONCALL_API_KEY ?? (await import('../../sandboxes/oncall/plugin.js')).DEFAULT_ONCALL_SANDBOX_API_KEY})`,
           `                ${url}/sandbox/fhir-emr/  (FHIR R4 EMR)`,
+          `                ${url}/sandbox/ehr/_admin/received  (EHR receiver; MLLP port ${getEhrSandboxInfo(server.app).mllpPort})`,
         );
       }
+      lines.push(`  FHIR API      ${url}/fhir   (token: POST ${url}/oauth/token)`);
       lines.push(`  OnCall target ${ctx.oncallTarget().baseUrl}${ctx.oncallTarget().usesSandbox ? ' (sandbox)' : ''}`);
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = async () => {
