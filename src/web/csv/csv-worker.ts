@@ -67,9 +67,11 @@ async function runRead(req: ReadRequest, signal: AbortSignal): Promise<void> {
 
   const startChecking = () => {
     if (!req.template || checker) return;
-    const template = req.template === 'suggest'
-      ? suggestTemplate(header, req.recordType, preview.map((r) => r.cells))
-      : req.template;
+    let template = req.template;
+    if (template === 'suggest') {
+      const suggested = suggestTemplate(header, req.recordType, preview.map((r) => r.cells));
+      template = req.suggestOptions ? { ...suggested, options: { ...req.suggestOptions, ...suggested.options } } : suggested;
+    }
     if (req.template === 'suggest') post({ type: 'suggested', jobId, template });
     checker = createRowChecker(template, req.recordType, header, req.formFields ?? []);
     if (checker.headerIssues.length > 0) post({ type: 'header-issues', jobId, issues: [...checker.headerIssues] });

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
-import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
+import type { MappingOptions, MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
 import type { CsvRow } from './read-csv-stream.js';
 import type { CsvSniff } from './sniff.js';
 import type { RowProblem, WorkerMessage, WorkerRequest } from './worker-protocol.js';
@@ -37,6 +37,7 @@ export const IDLE_READ: CsvReadState = {
 export interface ReadOptions {
   recordType: RecordType;
   template?: MappingTemplate | 'suggest';
+  suggestOptions?: MappingOptions;
   formFields?: string[];
   previewRows?: number;
   maxProblems?: number;
@@ -102,7 +103,7 @@ export function useCsvReader(): {
     setState({ ...IDLE_READ, jobId, phase: 'reading', checking: options.template !== undefined, totalBytes: file.size });
     const request: WorkerRequest = {
       type: 'read', jobId, file, recordType: options.recordType, template: options.template,
-      formFields: options.formFields, previewRows: options.previewRows ?? 50,
+      suggestOptions: options.suggestOptions, formFields: options.formFields, previewRows: options.previewRows ?? 50,
       maxProblems: options.maxProblems ?? DEFAULT_MAX_PROBLEMS,
     };
     worker().postMessage(request);

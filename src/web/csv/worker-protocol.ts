@@ -3,7 +3,7 @@
  * `read` cancels the previous one (its late messages are dropped by `jobId`).
  */
 import type { RecordType } from '../../domain/identifiers.js';
-import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
+import type { MappingOptions, MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
 import type { CsvSniff } from './sniff.js';
 
 export interface RowProblem {
@@ -28,6 +28,8 @@ export interface ReadRequest {
    * (so problems show seconds after the file is chosen, before the user opens the mapping).
    */
   template?: MappingTemplate | 'suggest' | undefined;
+  /** Options added to a suggested mapping (the time zone of appointment times, ...). */
+  suggestOptions?: MappingOptions | undefined;
   /** Fields the form fills for every row (division, provider): their row checks are skipped. */
   formFields?: string[] | undefined;
   /** How many first rows to send back for the preview and the mapping suggestions. */

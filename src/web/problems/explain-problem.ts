@@ -50,6 +50,13 @@ const FIXES: Record<string, string> = {
   'invalid-time': 'Write the time like 09:30 or 2:30 PM.',
   'datetime-no-timezone': 'Choose the time zone of the appointments on the matching screen.',
   'missing-column': 'The file has no column with this name: match the field to another column, or add the column.',
+  'wrong-cell-count': 'Check this line in a text editor: a value probably contains the separator without quotes around it.',
+};
+
+/** Codes whose shared message names a setting rather than the problem staff can see. */
+const PROBLEMS: Record<string, (label: string) => string> = {
+  'datetime-no-timezone': (label) => `${label} has no time zone.`,
+  'missing-column': (label) => `The column matched to ${label} is not in this file.`,
 };
 
 const DEFAULT_FIX = 'Correct the value in the file and upload it again, or leave this line out of the import.';
@@ -78,6 +85,8 @@ export function explainProblem(recordType: RecordType, p: ProblemInput): Explain
   // Messages start with the field key; replace it with the label staff saw on screen.
   if (problem.startsWith(p.field)) problem = label + problem.slice(p.field.length);
   else if (problem.startsWith(splitIndexed(p.field).base)) problem = label + problem.slice(splitIndexed(p.field).base.length);
+  const own = PROBLEMS[p.code];
+  if (own) problem = own(label);
   problem = problem.charAt(0).toUpperCase() + problem.slice(1);
   if (!/[.!?]$/.test(problem)) problem += '.';
   return {

@@ -16,6 +16,11 @@ import { StepWhat } from './step-what.js';
 import { browserTimeZone } from './time-zones.js';
 import { formFields, templateForCheck, type ImportDefaults, type LoadedTemplate } from './wizard-types.js';
 
+/** Appointment times without an offset are read in the browser's zone until staff pick another. */
+function suggestedAppointmentOptions(emrIdMetadataKey: string | undefined) {
+  return { timeZone: browserTimeZone(), ...(emrIdMetadataKey ? { emrIdMetadataKey } : {}) };
+}
+
 const STEP_LABELS = ['What to import', 'Choose the file', 'Match columns', 'Check and start'] as const;
 
 /**
@@ -44,12 +49,7 @@ export function NewImportPage() {
   // The worker's suggestion becomes the mapping unless a saved matching was chosen.
   useEffect(() => {
     if (!scan.state.suggested || kept) return;
-    const s = scan.state.suggested;
-    setTemplate(
-      recordType === 'appointments'
-        ? { ...s, options: { timeZone: browserTimeZone(), ...(settings.data ? { emrIdMetadataKey: settings.data.emrIdMetadataKey } : {}), ...s.options } }
-        : s,
-    );
+    setTemplate(scan.state.suggested);
   }, [scan.state.suggested]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // One clinic only: nothing to choose.
@@ -63,6 +63,7 @@ export function NewImportPage() {
     scan.read(f, {
       recordType,
       template: kept && template ? templateForCheck(template, defaults) : 'suggest',
+      ...(recordType === 'appointments' ? { suggestOptions: suggestedAppointmentOptions(settings.data?.emrIdMetadataKey) } : {}),
       formFields: formFields(template),
     });
   };
