@@ -11,7 +11,7 @@ export type { CsvTextParserOptions } from './csv-text-parser.js';
 export { TEXT_ENCODINGS, detectEncoding, isValidUtf8, notTextReason } from './detect-encoding.js';
 export type { EncodingGuess, TextEncodingName } from './detect-encoding.js';
 export { looksLikeFormula, neutraliseCsvCell } from './formula-cells.js';
-export { CSV_DEFAULTS, parseCsvStream } from './parse-csv-stream.js';
+export { CSV_DEFAULTS, parseCsvStream, parseCsvStreamBatches } from './parse-csv-stream.js';
 export type { ParseCsvOptions } from './parse-csv-stream.js';
 export { RecordFramer } from './record-framer.js';
 export type { FramerErrorCode, FramerOptions, FramerSink } from './record-framer.js';

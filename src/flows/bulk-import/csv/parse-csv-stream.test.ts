@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CsvEvent } from './csv-events.js';
 import { neutraliseCsvCell } from './formula-cells.js';
-import { parseCsvStream, type ParseCsvOptions } from './parse-csv-stream.js';
+import { parseCsvStream, parseCsvStreamBatches, type ParseCsvOptions } from './parse-csv-stream.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -198,6 +198,10 @@ describe('parseCsvStream: records and row errors', () => {
     expect(single).toEqual(whole);
     expect(rows(whole)).toEqual([[2, '1', 'Lee, "Ann"', 'é\r\nü'], [4, '2', 'Bob', '€'], [6, '4', 'Di', 'd']]);
     expect(rowErrors(whole).map((e) => e.line)).toEqual([5]);
+    // The batch API yields the same events, grouped per chunk.
+    const batched: CsvEvent[] = [];
+    for await (const b of parseCsvStreamBatches(Readable.from([Buffer.from(bytes)]))) batched.push(...b);
+    expect(batched).toEqual(whole);
   });
 });
 
