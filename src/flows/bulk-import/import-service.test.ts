@@ -233,7 +233,7 @@ describe.each(DIALECTS)('appointments with participants into the OnCall sandbox 
     for await (const a of h.client.appointments()) appts.push(a);
     expect(appts).toHaveLength(2);
     const family = appts.find((a) => a.metadata?.emr_id === 'A-2')!;
-    expect(family.participants.map((p) => p.email).sort()).toEqual(['bob@example.org', 'cy@example.org']);
+    expect((family.participants ?? []).map((p) => p.email).sort()).toEqual(['bob@example.org', 'cy@example.org']);
     const second = await start();
     expect(second.counts).toMatchObject({ created: 0, skipped: 2 });
     const after = [];
