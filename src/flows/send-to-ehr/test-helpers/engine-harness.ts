@@ -20,6 +20,8 @@ export interface EngineHarness {
   clientId: string;
   clientSecret: string;
   token: string;
+  /** A fresh token (e.g. after a retention run in the future purged the old one). */
+  renewToken(): Promise<string>;
   receiver(): EhrSandboxInfo;
   received(): readonly ReceivedItem[];
   setAckMode(mode: 'AA' | 'AE' | 'AR' | 'none'): Promise<void>;
@@ -73,12 +75,15 @@ export async function startEngine(dialect: TestDialect = 'sqlite', overrides: Re
     {},
   );
   const client = await createOauthClient(server.ctx.store.db, { name: 'test-app', scopes: 'SEND_TO_EHR PATIENT_GAM_SEARCH' });
-  const tokenRes = await fetch(`${server.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, audience: 'https://api.lifen.fr' }),
-  });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const newToken = async () => {
+    const tokenRes = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, audience: 'https://api.lifen.fr' }),
+    });
+    return ((await tokenRes.json()) as { access_token: string }).access_token;
+  };
+  let token = await newToken();
   const fhir = `${server.url}/fhir`;
 
   const fhirCall: EngineHarness['fhirCall'] = async (path, init = {}) => {
@@ -101,7 +106,13 @@ export async function startEngine(dialect: TestDialect = 'sqlite', overrides: Re
     fhir,
     clientId: client.id,
     clientSecret: client.secret,
-    token,
+    get token() {
+      return token;
+    },
+    async renewToken() {
+      token = await newToken();
+      return token;
+    },
     receiver: () => getEhrSandboxInfo(server.app),
     received: () => getEhrSandboxInfo(server.app).store.list(),
     async setAckMode(mode) {

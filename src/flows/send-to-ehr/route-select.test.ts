@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/config.js';
+import { elideBase64, messagePreview } from './message-preview.js';
+import { selectRoute } from './route-select.js';
+import { defaultDocumentTitle } from './default-title.js';
+
+describe('EHR route selection', () => {
+  const config = loadConfig(
+    {},
+    {
+      ehr: {
+        routes: {
+          chu: { format: 'hprim', transport: { kind: 'file', dir: '/tmp/x' }, organizations: ['chu-nantes'] },
+          clinic: { format: 'json', transport: { kind: 'http', url: 'https://ehr.example/in' }, organizations: ['Organization/clinic-1', '750712184'] },
+        },
+      },
+    },
+  ).ehr;
+
+  it('takes the encounter service provider first, then the managing organization, else the default', () => {
+    const patient = { resourceType: 'Patient' as const, managingOrganization: { reference: 'Organization/clinic-1' } };
+    expect(selectRoute(config, patient, { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, serviceProvider: { reference: 'Organization/chu-nantes' } }).name).toBe('chu');
+    expect(selectRoute(config, patient, undefined).name).toBe('clinic');
+    expect(selectRoute(config, { resourceType: 'Patient', managingOrganization: { identifier: { value: '750712184' } } }, undefined).name).toBe('clinic');
+    expect(selectRoute(config, { resourceType: 'Patient' }, undefined)).toMatchObject({ name: 'default', route: { format: 'hl7-oru', transport: { kind: 'mllp' } } });
+  });
+
+  it('refuses routes whose format and transport do not go together', () => {
+    expect(() => loadConfig({}, { ehr: { routes: { x: { format: 'hprim', transport: { kind: 'mllp' } } } } })).toThrow(/file drop/);
+    expect(() => loadConfig({}, { ehr: { routes: { x: { format: 'json', transport: { kind: 'mllp' } } } } })).toThrow(/mllp transport/);
+    expect(() => loadConfig({ EHR_BRIDGE_EHR_DEFAULT_ROUTE: 'nope' })).toThrow(/defaultRoute/);
+  });
+});
+
+describe('message preview and default title', () => {
+  it('elides base64 runs and keeps everything else', () => {
+    const b64 = Buffer.alloc(3000, 7).toString('base64');
+    const text = `OBX|1|ED|11488-4^Consult note^LN||^AP^PDF^Base64^${b64}||||||F\rMSH-10 ABCDEFGHIJKLMNOPQRST`;
+    expect(elideBase64(text)).toBe(`OBX|1|ED|11488-4^Consult note^LN||^AP^PDF^Base64^<base64 elided: ${b64.length} characters>||||||F\rMSH-10 ABCDEFGHIJKLMNOPQRST`);
+    expect(messagePreview(JSON.stringify({ document: { data: b64, sha256: 'a'.repeat(64) } }))).toContain('a'.repeat(64));
+  });
+
+  it('builds last_first_birthdate_type_identifier and skips missing parts', () => {
+    expect(defaultDocumentTitle({ resourceType: 'Patient', name: [{ family: 'Le Goff', given: ['Anne', 'Marie'] }], birthDate: '1980-02-03' }, '11488-4', 'ID1')).toBe('Le-Goff_Anne_19800203_11488-4_ID1');
+    expect(defaultDocumentTitle({ resourceType: 'Patient' }, '11488-4', 'ID1')).toBe('11488-4_ID1');
+  });
+});
