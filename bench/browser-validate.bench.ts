@@ -17,7 +17,9 @@ import { writePatientsCsv } from '../test/e2e/generate-csv.js';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-bench-'));
 const file = await writePatientsCsv(join(dir, `patients-${ROWS}.csv`), ROWS, 1000);
-const server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn' });
+const server = await startServer({
+  port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 },
+});
 const browser = await launchChromium();
 
 try {
@@ -48,9 +50,10 @@ try {
   const invalid = Number((await page.getByTestId('quick-invalid-count').innerText()).replace(/\D/g, ''));
   const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
 
-  // Step 3 → 4: the full check with the final matching (the clinic chosen).
+  // Step 3 → 4: the full check with the final matching (clinic and provider chosen).
   await page.getByRole('button', { name: 'Next' }).click();
   await chooseOption(page, 'Clinic (OnCall division)', 'Harbourside Family Clinic');
+  await chooseOption(page, 'Provider', /Amelia Hart/);
   const t1 = performance.now();
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByText('Problems found', { exact: true }).or(page.getByText('All lines look right')).waitFor({ timeout: 300_000 });

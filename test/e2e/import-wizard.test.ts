@@ -32,7 +32,10 @@ const number = async (testId: string) => Number((await page.getByTestId(testId).
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-'));
-  server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn' });
+  // Every listener on a free port: other suites (and a developer's own server) may run alongside.
+  server = await startServer({
+    port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 },
+  });
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
   page = await context.newPage();
