@@ -1,0 +1,123 @@
+import { Alert, Group, Loader, Pagination, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { formatBytes, formatCount, formatDateTime } from '../format/format.js';
+import { AppLink } from '../router/app-link.js';
+import { DELIVERY_STATUS_TEXT, DeliveryStatusBadge } from './delivery-status.js';
+import { useDocuments, type DeliveryStatus } from './documents-api.js';
+import { documentPath } from './paths.js';
+
+const PAGE = 50;
+
+/**
+ * Documents sent to hospital EHRs (/documents): the latest status of each sending, filters by
+ * status, route and id, and a link to its deliveries. Patient names are not shown here: the
+ * list carries ids only, the message itself is on the sending's page.
+ */
+export function DocumentsPage() {
+  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  const [route, setRoute] = useState('');
+  const [q, setQ] = useState('');
+  const [page, setPage] = useState(1);
+  const docs = useDocuments({ status, route, q, offset: (page - 1) * PAGE, limit: PAGE });
+  const items = docs.data?.items ?? [];
+  const total = docs.data?.total ?? 0;
+
+  return (
+    <Stack gap="lg">
+      <Title order={1} size="h2">
+        Documents to EHRs
+      </Title>
+      <Group align="end" gap="md">
+        <Select
+          label="Status"
+          placeholder="All"
+          clearable
+          value={status || null}
+          onChange={(v) => {
+            setStatus((v ?? '') as DeliveryStatus | '');
+            setPage(1);
+          }}
+          data={Object.entries(DELIVERY_STATUS_TEXT).map(([value, s]) => ({ value, label: s.label }))}
+          w={180}
+        />
+        <Select
+          label="EHR route"
+          placeholder="All"
+          clearable
+          value={route || null}
+          onChange={(v) => {
+            setRoute(v ?? '');
+            setPage(1);
+          }}
+          data={docs.data?.routes ?? []}
+          w={180}
+        />
+        <TextInput
+          label="Transaction, patient or control id"
+          value={q}
+          onChange={(e) => {
+            setQ(e.currentTarget.value);
+            setPage(1);
+          }}
+          w={340}
+        />
+      </Group>
+      {docs.isPending && <Loader aria-label="Loading documents" />}
+      {docs.isError && (
+        <Alert color="red" role="alert" title="The list could not be loaded">
+          {docs.error.message}
+        </Alert>
+      )}
+      {docs.isSuccess && items.length === 0 && <Text c="dimmed">No document matches.</Text>}
+      {items.length > 0 && (
+        <Table.ScrollContainer minWidth={900}>
+          <Table highlightOnHover verticalSpacing="sm" aria-label="Documents">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Received</Table.Th>
+                <Table.Th>Title</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Route</Table.Th>
+                <Table.Th>From</Table.Th>
+                <Table.Th ta="right">Size</Table.Th>
+                <Table.Th ta="right">Attempts</Table.Th>
+                <Table.Th>Delivered</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((d) => (
+                <Table.Tr key={d.transactionId}>
+                  <Table.Td>
+                    <AppLink to={documentPath(d.transactionId)}>{formatDateTime(d.createdAt)}</AppLink>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm" lineClamp={1} maw={280}>
+                      {d.title ?? '–'}
+                    </Text>
+                    <Text size="xs" c="dimmed">
+                      {d.contentType} · LOINC {d.documentType}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <DeliveryStatusBadge status={d.status} size="sm" />
+                    {d.statusReason && d.status !== 'completed' && (
+                      <Text size="xs" c="dimmed" lineClamp={2} maw={260}>
+                        {d.statusReason}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{d.route}</Table.Td>
+                  <Table.Td>{d.client.name}</Table.Td>
+                  <Table.Td ta="right">{formatBytes(d.size)}</Table.Td>
+                  <Table.Td ta="right">{formatCount(d.attempts)}</Table.Td>
+                  <Table.Td>{formatDateTime(d.sentAt)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {total > PAGE && <Pagination total={Math.ceil(total / PAGE)} value={page} onChange={setPage} aria-label="Pages" />}
+    </Stack>
+  );
+}
