@@ -43,7 +43,7 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 
 /** Starts `ehr-bridge sandbox` on a free port; returns its base URL. */
 export async function startSandboxProcess(): Promise<{ proc: Spawned; base: string }> {
-  const proc = spawnCli(['sandbox', '--port', '0']);
+  const proc = spawnCli(['sandbox', '--port', '0', '--ehr-mllp-port', '0']);
   const m = await proc.waitFor(/OnCall Health\s+(http:\/\/127\.0\.0\.1:\d+)\/oncall\//);
   return { proc, base: m[1]! };
 }

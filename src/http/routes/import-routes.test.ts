@@ -12,7 +12,7 @@ describe('import API', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ehrb-api-'));
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'db.sqlite'), logLevel: 'silent', admin: { password: 'correct horse battery' } });
+    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'db.sqlite'), logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } });
     const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'correct horse battery' }) });
     expect(res.status).toBe(200);
     cookie = res.headers.get('set-cookie')!.split(';')[0]!;
