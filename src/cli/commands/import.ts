@@ -30,6 +30,7 @@ interface ImportOpts {
   resource?: string;
   bulk?: boolean;
   progress?: boolean;
+  emrIdField?: string;
 }
 
 export const EXIT = { ok: 0, fatal: 1, someFailed: 2 } as const;
@@ -43,6 +44,7 @@ export function registerImportCommand(program: Command): void {
     .option('--mapping <template-or-file>', 'a saved mapping template name, or a JSON mapping file (docs/mapping-format.md)')
     .option('--division <division>', 'division (URL or id) for rows that do not name one')
     .option('--provider <provider>', 'provider (URL or id) for rows that do not name one')
+    .option('--emr-id-field <id>', 'roster custom field (id) that holds the EMR id (default ONCALL_EMR_ID_FIELD)')
     .option('--update', 'update records that already exist when a mapped field changed (default: skip them)')
     .option('--dry-run', 'validate and compare with the platform, send nothing')
     .option('--report <out.csv>', 'write the per-row report to this file')
@@ -88,6 +90,7 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
       options: runOptionsSchema.parse({
         updateExisting: Boolean(opts.update),
         dryRun: Boolean(opts.dryRun),
+        ...(opts.emrIdField ? { emrIdField: opts.emrIdField } : {}),
         defaults: { ...(opts.division ? { division: opts.division } : {}), ...(opts.provider ? { provider: opts.provider } : {}) },
       }),
     });

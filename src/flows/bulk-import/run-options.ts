@@ -13,5 +13,7 @@ export const runOptionsSchema = z.object({
   /** Before sending, list the platform's existing records carrying an EMR id (finds them even without local history). */
   scanExisting: z.boolean().default(true),
   dryRun: z.boolean().default(false),
+  /** Roster custom field (id) that holds the EMR id for this run; default ONCALL_EMR_ID_FIELD. Custom fields are per division. */
+  emrIdField: z.string().trim().min(1).max(100).optional(),
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;

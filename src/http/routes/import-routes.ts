@@ -47,6 +47,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           defaults: runOptionsSchema.shape.defaults,
           updateExisting: z.boolean().default(false),
           scanExisting: z.boolean().default(true),
+          emrIdField: runOptionsSchema.shape.emrIdField,
         }),
       },
     },
@@ -59,7 +60,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         source: 'csv',
         fileName: b.fileName ?? null,
         mapping: b.mapping,
-        options: runOptionsSchema.parse({ updateExisting: b.updateExisting, defaults: b.defaults, scanExisting: b.scanExisting }),
+        options: runOptionsSchema.parse({ updateExisting: b.updateExisting, defaults: b.defaults, scanExisting: b.scanExisting, ...(b.emrIdField ? { emrIdField: b.emrIdField } : {}) }),
       });
       return reply.status(201).send(await svc().summary(run.id));
     },
