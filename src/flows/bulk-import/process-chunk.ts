@@ -27,6 +27,8 @@ export interface ChunkDeps {
   signal?: AbortSignal;
   /** Rows sent concurrently per batch; the partner client bounds real concurrency. */
   batchSize?: number;
+  /** Batches of one chunk in flight at once (default 3). */
+  batchesInFlight?: number;
   /** Wait before looking up the outcome of an ambiguous create (lets the partner finish it). */
   ambiguityDelayMs?: number;
 }
@@ -44,19 +46,38 @@ const MAX_CREATE_TRIES = 4;
  */
 export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number): Promise<'done' | 'stopped'> {
   const batchSize = deps.batchSize ?? 32;
+  const maxBatches = deps.batchesInFlight ?? 3;
   let after = -1;
   let leftForLater = 0;
+  let stopped = false;
   const status = runStatusWatcher(deps.runs, run.id);
+  // Several batches in flight at once, so one slow request does not hold the others back
+  // (each batch still records its intent before sending and its outcomes after).
+  const running = new Set<Promise<void>>();
+  const errors: unknown[] = [];
   for (;;) {
-    if (deps.signal?.aborted || (await status()) !== 'running') return 'stopped';
+    if (deps.signal?.aborted || (await status()) !== 'running') {
+      stopped = true;
+      break;
+    }
     const { rows, lastLine } = await deps.runs.openRowsOfChunk(run.id, chunk, CHUNK_SIZE, after, batchSize);
     if (lastLine === undefined) break;
     after = lastLine;
     if (!rows.length) continue;
-    const outcomes = await processBatch(deps, run, rows);
-    leftForLater += outcomes.filter((o) => o.status === 'pending').length;
-    await writeOutcomes(deps, run, rows, outcomes);
+    const p: Promise<void> = (async () => {
+      const outcomes = await processBatch(deps, run, rows);
+      leftForLater += outcomes.filter((o) => o.status === 'pending').length;
+      await writeOutcomes(deps, run, rows, outcomes);
+    })()
+      .catch((e: unknown) => void errors.push(e))
+      .finally(() => running.delete(p));
+    running.add(p);
+    if (running.size >= maxBatches) await Promise.race(running);
+    if (errors.length) break;
   }
+  await Promise.all(running);
+  if (errors.length) throw errors[0];
+  if (stopped) return 'stopped';
   if (leftForLater) throw new ChunkIncomplete(`${leftForLater} row(s) hit temporary partner errors; the chunk will be retried`);
   return 'done';
 }
