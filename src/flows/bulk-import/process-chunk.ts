@@ -159,8 +159,8 @@ async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<(R
     else if (r.url) outcomes.push({ line: r.w.row.line, status: 'created', partnerUrl: r.url, xrefUrl: r.url, message: 'created (confirmed after an interrupted attempt)' });
     else toSend.push(r.w);
   }
-  await deps.runs.markInFlight(run.id, toSend.map((w) => w.row.line));
-  outcomes.push(...(await Promise.all(toSend.map((w) => createOne(deps, w)))));
+  const marked = await deps.runs.markInFlight(run.id, toSend.map((w) => w.row.line));
+  outcomes.push(...(await Promise.all(toSend.filter((w) => marked.has(w.row.line)).map((w) => createOne(deps, w)))));
   return outcomes;
 }
 

@@ -221,15 +221,21 @@ export class RunStore {
     };
   }
 
-  /** Records the intent to send: these rows may reach the partner from now on. */
-  async markInFlight(runId: string, lines: number[]): Promise<void> {
-    if (!lines.length) return;
-    await this.db
+  /**
+   * Records the intent to send: these rows may reach the partner from now on. Only rows still
+   * open are marked (a row cancelled meanwhile stays cancelled); returns the lines marked.
+   */
+  async markInFlight(runId: string, lines: number[]): Promise<Set<number>> {
+    if (!lines.length) return new Set();
+    const rows = await this.db
       .updateTable('import_rows')
       .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
       .where('run_id', '=', runId)
       .where('line', 'in', lines)
+      .where('status', 'in', ['pending', 'in_flight'])
+      .returning('line')
       .execute();
+    return new Set(rows.map((r) => Number(r.line)));
   }
 
   /**
