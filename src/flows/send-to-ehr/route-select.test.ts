@@ -45,3 +45,14 @@ describe('message preview and default title', () => {
     expect(defaultDocumentTitle({ resourceType: 'Patient' }, '11488-4', 'ID1')).toBe('11488-4_ID1');
   });
 });
+
+describe('message preview of a large message', () => {
+  it('elides a 27 MB base64 run from bytes and from text without exhausting the stack', () => {
+    const run = Buffer.alloc(20 * 1024 * 1024, 0xab).toString('base64');
+    const msg = `OBX|1|ED|^AP^PDF^Base64^${run}|||F\rOBX|2|TX|TITLE^T^L||Zoë`;
+    const expected = `OBX|1|ED|^AP^PDF^Base64^<base64 elided: ${run.length} characters>|||F\rOBX|2|TX|TITLE^T^L||Zoë`;
+    expect(messagePreview(Buffer.from(msg, 'utf8'), 'utf8')).toBe(expected);
+    expect(messagePreview(Buffer.from(msg, 'latin1'), 'latin1')).toBe(expected);
+    expect(messagePreview(msg)).toBe(expected);
+  });
+});

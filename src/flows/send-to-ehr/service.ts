@@ -356,11 +356,13 @@ export class SendToEhrService {
       return this.finish(d, attempt, 'unknown', 'the message could not be built', log, ATTEMPT_OUTCOMES.failed);
     }
 
-    await this.db
-      .updateTable('ehr_deliveries')
-      .set({ message_name: rendered.main.name, message_preview: messagePreview(rendered.main.bytes.toString(rendered.charset === 'UTF-8' ? 'utf8' : 'latin1')) })
-      .where('id', '=', d.id)
-      .execute();
+    let preview: string;
+    try {
+      preview = messagePreview(rendered.main.bytes, rendered.charset === 'UTF-8' ? 'utf8' : 'latin1');
+    } catch {
+      preview = '(preview unavailable)'; // The UI's convenience must never block a delivery.
+    }
+    await this.db.updateTable('ehr_deliveries').set({ message_name: rendered.main.name, message_preview: preview }).where('id', '=', d.id).execute();
     // The blob text and the decoded copy are no longer needed while the socket works.
     blob.data_base64 = '';
 
