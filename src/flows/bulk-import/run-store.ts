@@ -232,7 +232,9 @@ export class RunStore {
       .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
       .where('run_id', '=', runId)
       .where('line', 'in', lines)
-      .where('status', 'in', ['pending', 'in_flight'])
+      // `status || ''` keeps the planner on the primary key: a plain status condition makes
+      // SQLite walk the (run_id, status) index over every open row of the run.
+      .where(sql<string>`${sql.ref('status')} || ''`, 'in', ['pending', 'in_flight'])
       .returning('line')
       .execute();
     return new Set(rows.map((r) => Number(r.line)));
