@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isPostgresUrl } from '../config/config.js';
 import type { Database } from './schema.js';
@@ -37,8 +37,29 @@ export function openStore(url: string, opts: { poolSize?: number } = {}): Store 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+}
+
+/**
+ * kysely's SQLite driver prepares every query anew; better-sqlite3 keeps no statement cache.
+ * The import's hot path runs the same few statements thousands of times, so prepared
+ * statements are reused by SQL text (bounded: the set of shapes is small).
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(query: string) {
+      let st = cache.get(query);
+      if (!st) {
+        if (cache.size >= 1000) cache.clear();
+        st = sqlite.prepare(query);
+        cache.set(query, st);
+      }
+      return st as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }
 
 export function nowIso(): string {
