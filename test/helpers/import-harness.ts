@@ -29,13 +29,16 @@ export interface ImportHarness {
   close(): Promise<void>;
 }
 
-export async function importHarness(dialect: TestDialect, opts: { timeoutMs?: number; timeoutHoldMs?: number; concurrency?: number } = {}): Promise<ImportHarness> {
+export async function importHarness(
+  dialect: TestDialect,
+  opts: { timeoutMs?: number; timeoutHoldMs?: number; concurrency?: number; logger?: import('pino').Logger } = {},
+): Promise<ImportHarness> {
   const sandbox = Fastify({ logger: false });
   await sandbox.register(oncallSandbox, { prefix: '/oncall', timeoutHoldMs: opts.timeoutHoldMs ?? 2000 });
   await sandbox.listen({ port: 0, host: '127.0.0.1' });
   const addr = sandbox.server.address();
   const sandboxUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/oncall`;
-  const logger = createLogger({ level: 'silent' });
+  const logger = opts.logger ?? createLogger({ level: 'silent' });
   const store = await testStore(dialect);
   const queue = createQueue(store, logger);
   await queue.init();
@@ -47,6 +50,7 @@ export async function importHarness(dialect: TestDialect, opts: { timeoutMs?: nu
     timeoutMs: opts.timeoutMs ?? 5000,
     maxRetries: 8,
     retryBaseMs: 20,
+    logger,
   });
   const service = new ImportService({
     db: store.db,

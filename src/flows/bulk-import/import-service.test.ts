@@ -112,6 +112,25 @@ describe.each(DIALECTS)('bulk import into the OnCall sandbox (%s)', (dialect) =>
     expect(JSON.stringify(stats)).toMatch(/timeout/i);
   });
 
+  it('writes no patient data to the logs, even at debug level with faults', async () => {
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
+    h = await importHarness(dialect, { timeoutMs: 700, timeoutHoldMs: 1500, logger });
+    await h.admin('faults', { errorRate: 0.2, timeoutRate: 0.05, rateLimitPerSecond: 300 });
+    const rows = fakePeople(80);
+    rows.push(['emr-bad', 'Zelda', 'Quimby', 'zelda-at-example', '1980-01-01', 'F']);
+    const s = await importRows(h, rows);
+    expect(s.counts).toMatchObject({ created: 80, invalid: 1 });
+    expect(lines.length).toBeGreaterThan(0);
+    const text = lines.join('\n');
+    for (const r of rows) {
+      expect(text).not.toContain(r[3]!);
+      expect(text).not.toContain(r[2]!);
+    }
+    expect(text).not.toContain('Zelda');
+  });
+
   it('resolves a row left in flight by a crash through a lookup instead of creating it twice', async () => {
     h = await importHarness(dialect);
     const division = SANDBOX_DIVISION_1(h.sandboxUrl);
