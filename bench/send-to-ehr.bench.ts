@@ -108,8 +108,9 @@ const out = (s: string) => {
   process.stdout.write(`${s}\n`);
 };
 
-// ---- 1 + 2: accept and deliver DOCS documents ------------------------------------------------
-let engine = await startEngine('bench.sqlite');
+// ---- 1 + 2: accept and deliver DOCS documents (documents=0 runs only the memory part) ---------
+async function throughput(): Promise<void> {
+const engine = await startEngine('bench.sqlite');
 try {
   // Warm-up: one document through the whole path (JIT, connections, prepared statements).
   await send(engine.url, engine.token, body(engine.patientId, engine.encounterId, pdfOf(SIZE)));
@@ -175,10 +176,12 @@ try {
   engine.proc.kill('SIGTERM');
   await engine.proc.exited();
 }
+}
 
 // ---- 4: peak memory for one 20 MB document, fresh process ---------------------------------------
+async function memory(): Promise<void> {
 rx.store.reset();
-engine = await startEngine('big.sqlite');
+const engine = await startEngine('big.sqlite');
 try {
   await send(engine.url, engine.token, body(engine.patientId, engine.encounterId, pdfOf(SIZE)));
   while (accepted() < 1) await new Promise((r) => setTimeout(r, 10));
@@ -210,6 +213,13 @@ try {
 } finally {
   engine.proc.kill('SIGTERM');
   await engine.proc.exited();
+}
+}
+
+try {
+  if (DOCS > 0) await throughput();
+  await memory();
+} finally {
   await agent.close();
   await receiver.close();
   rmSync(dir, { recursive: true, force: true });

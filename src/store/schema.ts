@@ -147,6 +147,7 @@ export interface EhrTransactionsTable {
 
 export interface EhrDocumentBlobsTable {
   transaction_id: string;
+  seq: number;
   data_base64: string;
 }
 

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import type { Config, EhrRouteConfig } from '../../config/config.js';
 import type { DocumentContentType, DocumentMessageInput } from '../../hl7/document-input.js';
-import { renderForEhr, type RenderedEhrPayload } from '../../partners/ehr/formats/index.js';
+import { renderForEhr, type RenderedEhrPayload, type RenderOptions } from '../../partners/ehr/formats/index.js';
 
 /** The stored transaction fields a message is built from. */
 export interface TransactionForRender {
@@ -62,10 +63,45 @@ export function buildDocumentInput(
  * one delivery is then byte for byte the same message (MSH-7 included), not just the same MSH-10.
  */
 export function renderForRoute(input: DocumentMessageInput, route: EhrRouteConfig, ehr: Config['ehr'], now: Date): RenderedEhrPayload {
-  return renderForEhr(route.format, input, {
+  const opts = {
     now,
     timeZone: ehr.timeZone,
     onUnmappable: route.onUnmappable,
     ...(route.charset ? { hl7: { charset: route.charset }, hprim: { charset: route.charset } } : {}),
-  });
+  };
+  if ((route.format === 'hl7-oru' || route.format === 'hl7-mdm') && input.document.data.length >= SPLICE_FROM_BYTES) {
+    const spliced = renderHl7Spliced(input, route.format, opts);
+    if (spliced) return spliced;
+  }
+  return renderForEhr(route.format, input, opts);
+}
+
+/** Below this, building the message as one string costs nothing worth avoiding. */
+const SPLICE_FROM_BYTES = 256 * 1024;
+/** Bytes of document encoded per step (a multiple of 3: each step's base64 has no padding). */
+const ENCODE_STEP = 3 * 256 * 1024;
+
+/**
+ * An HL7 message with a large document, built without the document inside any string: the
+ * builder renders the message around a random marker in place of the data (its base64 is a
+ * unique 64-character ASCII token), and the real base64 is written into the final buffer step
+ * by step. Base64 is ASCII, so the bytes are the same in UTF-8 and ISO-8859-1. A 20 MB document
+ * then costs one 27 MB buffer instead of five 27 MB strings and buffers (memory budget: 10x
+ * the document for the whole request). Returns undefined (caller renders normally) if the
+ * marker is not found exactly once.
+ */
+function renderHl7Spliced(input: DocumentMessageInput, format: 'hl7-oru' | 'hl7-mdm', opts: RenderOptions): RenderedEhrPayload | undefined {
+  const markerBytes = randomBytes(48);
+  const token = Buffer.from(markerBytes.toString('base64'), 'latin1');
+  const small = renderForEhr(format, { ...input, document: { ...input.document, data: markerBytes } }, opts);
+  const bytes = small.main.bytes;
+  const at = bytes.indexOf(token);
+  if (at < 0 || bytes.indexOf(token, at + 1) >= 0) return undefined;
+  const data = input.document.data;
+  const out = Buffer.allocUnsafe(bytes.length - token.length + 4 * Math.ceil(data.length / 3));
+  bytes.copy(out, 0, 0, at);
+  let o = at;
+  for (let i = 0; i < data.length; i += ENCODE_STEP) o += out.write(data.subarray(i, i + ENCODE_STEP).toString('base64'), o, 'latin1');
+  bytes.copy(out, o, at + token.length);
+  return { ...small, main: { ...small.main, bytes: out } };
 }

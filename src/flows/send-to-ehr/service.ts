@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import { sql } from 'kysely';
 import type { Config, EhrRouteConfig } from '../../config/config.js';
@@ -11,12 +11,13 @@ import { isPartnerError } from '../../partners/partner-error.js';
 import type { JobContext, JobHandlers, JobQueue } from '../../queue/queue.js';
 import type { Db, Store } from '../../store/db.js';
 import { defaultDocumentTitle } from './default-title.js';
+import { readDocumentBlob, writeDocumentBlob } from './document-blobs.js';
 import { closeAttempt, insertDelivery, isTerminal, openAttempt, openAttempts, setStatus, type DeliveryRow, type TransactionRow } from './delivery-repo.js';
 import { buildDocumentInput, renderForRoute } from './document-input.js';
 import type { EmrClient } from './emr-client.js';
 import { DocumentRejectedError } from './errors.js';
 import { messagePreview } from './message-preview.js';
-import { requestHash } from './request-hash.js';
+import { requestHash, sha256OfBase64 } from './request-hash.js';
 import { routeByName, selectRoute } from './route-select.js';
 import { describeTransport, resolveTransport, RouteConfigError, type SandboxReceiver } from './transport-config.js';
 import { ATTEMPT_OUTCOMES, type DeliveryStatus, type RequestingClient, type SendToEhrRequest } from './types.js';
@@ -148,8 +149,7 @@ export class SendToEhrService {
     const id = randomUUID();
     const controlId = deriveControlId(id);
     const selected = selectRoute(this.ehr, patient, encounter);
-    const data = Buffer.from(req.payloadBase64, 'base64');
-    const sha256 = createHash('sha256').update(data).digest('hex');
+    const sha256 = sha256OfBase64(req.payloadBase64);
     const title = req.title ?? defaultDocumentTitle(patient, req.loinc, controlId);
 
     return this.db.transaction().execute(async (trx) => {
@@ -195,7 +195,7 @@ export class SendToEhrService {
           expired_at: null,
         })
         .execute();
-      await trx.insertInto('ehr_document_blobs').values({ transaction_id: id, data_base64: req.payloadBase64 }).execute();
+      await writeDocumentBlob(trx, id, req.payloadBase64);
       const deliveryId = await insertDelivery(trx, {
         transactionId: id,
         seq: 1,
@@ -337,14 +337,18 @@ export class SendToEhrService {
       return this.finish(d, attempt, 'entered-in-error', `Encounter/${tx.encounter_id} is no longer available in the EMR`, log, ATTEMPT_OUTCOMES.failed);
     }
 
-    const blob = await this.db.selectFrom('ehr_document_blobs').select('data_base64').where('transaction_id', '=', tx.id).executeTakeFirst();
-    if (!blob) return this.finish(d, attempt, 'unknown', 'the document is no longer stored', log, ATTEMPT_OUTCOMES.failed);
+    // Memory: the bytes and the rendered message are each as big as the document; keep one
+    // reference to each and drop it as soon as the next exists.
+    let data = await readDocumentBlob(this.db, tx.id, tx.size_bytes);
+    if (!data) return this.finish(d, attempt, 'unknown', 'the document is no longer stored', log, ATTEMPT_OUTCOMES.failed);
 
     let rendered;
     let transport;
     try {
-      const input = buildDocumentInput(tx, patient, encounter ?? undefined, Buffer.from(blob.data_base64, 'base64'), route, this.ehr);
+      const input = buildDocumentInput(tx, patient, encounter ?? undefined, data, route, this.ehr);
+      data = undefined;
       rendered = renderForRoute(input, route, this.ehr, new Date(d.created_at));
+      input.document.data = Buffer.alloc(0);
       transport = resolveTransport(d.route, route, this.sandbox?.());
     } catch (e) {
       if (e instanceof UnmappableCharacterError) {
@@ -363,8 +367,6 @@ export class SendToEhrService {
       preview = '(preview unavailable)'; // The UI's convenience must never block a delivery.
     }
     await this.db.updateTable('ehr_deliveries').set({ message_name: rendered.main.name, message_preview: preview }).where('id', '=', d.id).execute();
-    // The blob text and the decoded copy are no longer needed while the socket works.
-    blob.data_base64 = '';
 
     const where = describeTransport(transport);
     try {

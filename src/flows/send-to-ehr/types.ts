@@ -12,8 +12,8 @@ export interface SendToEhrRequest {
   /** Unset: the default title is built from the patient when the request is accepted. */
   title?: string;
   senderRpps?: string;
-  /** Canonical base64 (no whitespace), already checked against the content type. */
-  payloadBase64: string;
+  /** Canonical base64 (no whitespace) as ASCII bytes, already checked against the content type. */
+  payloadBase64: Buffer;
   size: number;
 }
 

@@ -5,6 +5,7 @@ import { authenticateFhir, requireScope } from './bearer-auth.js';
 import { capabilityStatement, OPERATIONS, operationDefinition } from './capability-statement.js';
 import { EmrProxy } from './emr-proxy.js';
 import { FhirError, invalidReference, operationOutcome } from './fhir-error.js';
+import { parseJsonKeepingLargeStrings } from './large-json.js';
 import { parseSendToEhrParameters } from './send-to-ehr-params.js';
 import { trackingBundle } from './tracking-bundle.js';
 
@@ -54,15 +55,46 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   for (const ct of ['application/json', 'application/fhir+json', 'application/x-www-form-urlencoded']) {
     if (app.hasContentTypeParser(ct)) app.removeContentTypeParser(ct);
   }
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string', bodyLimit }, (_req, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(new FhirError(400, 'structure', 'The request body is empty'));
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      // Never echo the body: it holds a document and patient references.
-      done(new FhirError(400, 'structure', 'The request body is not valid JSON'));
+  // The body is read into one Buffer of the announced size (no chunk list + concat copy) and
+  // parsed with large strings kept out of JSON.parse (large-json.ts): a 20 MB document costs
+  // one 27 MB buffer and one 27 MB string here, not four.
+  app.addContentTypeParser(JSON_TYPES, (req, payload, done) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => new FhirError(413, 'too-long', `The request body is larger than the limit (${maxPayload} bytes of document)`);
+    if (declared > bodyLimit) {
+      payload.resume();
+      return done(tooLarge());
     }
+    const whole = Number.isInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let failed = false;
+    payload.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      received += chunk.length;
+      if (received > bodyLimit || (whole && received > whole.length)) {
+        failed = true;
+        return done(received > bodyLimit ? tooLarge() : new FhirError(400, 'structure', 'The request body is longer than its Content-Length'));
+      }
+      if (whole) chunk.copy(whole, received - chunk.length);
+      else chunks.push(chunk);
+    });
+    payload.on('error', (err: Error) => {
+      if (failed) return;
+      failed = true;
+      done(err);
+    });
+    payload.on('end', () => {
+      if (failed) return;
+      const bytes = whole ? whole.subarray(0, received) : Buffer.concat(chunks);
+      if (bytes.length < 1024 && bytes.toString('utf8').trim() === '') return done(new FhirError(400, 'structure', 'The request body is empty'));
+      try {
+        done(null, parseJsonKeepingLargeStrings(bytes));
+      } catch {
+        // Never echo the body: it holds a document and patient references.
+        done(new FhirError(400, 'structure', 'The request body is not valid JSON'));
+      }
+    });
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 

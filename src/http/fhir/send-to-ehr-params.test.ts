@@ -28,7 +28,7 @@ describe('$send-to-ehr Parameters', () => {
     const r = parseSendToEhrParameters(body([subject, { name: 'context', valueReference: { reference: 'Encounter/e1' } }, payload(PDF)]), { maxPayloadBytes: MAX });
     expect(r).toMatchObject({ patientId: 'p1', encounterId: 'e1', contentType: 'application/pdf', loinc: '11488-4', size: PDF.length });
     expect(r.title).toBeUndefined();
-    expect(Buffer.from(r.payloadBase64, 'base64').equals(PDF)).toBe(true);
+    expect(Buffer.from(r.payloadBase64.toString('latin1'), 'base64').equals(PDF)).toBe(true);
   });
 
   it('accepts the value[x] variants a FHIR client may send', () => {

@@ -1,6 +1,7 @@
 import type { SendToEhrRequest } from '../../flows/send-to-ehr/types.js';
 import { DEFAULT_DOCUMENT_LOINC } from '../../hl7/document-input.js';
 import { FhirError } from './fhir-error.js';
+import { LargeJsonString } from './large-json.js';
 import { checkPayload, isAllowedContentType } from './payload-check.js';
 
 /**
@@ -66,8 +67,12 @@ function loincValue(p: Param): string {
   return code.trim();
 }
 
-function payloadValue(p: Param): string {
-  const v = str(p.valueBase64Binary) ?? str(p.valueString) ?? (isObject(p.valueAttachment) ? str(p.valueAttachment.data) : undefined);
+function strOrLarge(v: unknown): string | Buffer | undefined {
+  return v instanceof LargeJsonString ? v.bytes : str(v);
+}
+
+function payloadValue(p: Param): string | Buffer {
+  const v = strOrLarge(p.valueBase64Binary) ?? strOrLarge(p.valueString) ?? (isObject(p.valueAttachment) ? strOrLarge(p.valueAttachment.data) : undefined);
   if (v === undefined) throw invalid('payload', 'expected valueString or valueBase64Binary with the document in base64');
   return v;
 }

@@ -62,10 +62,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ehr_transactions_created_idx').on('ehr_transactions').columns(['created_at']).execute();
   await db.schema.createIndex('ehr_transactions_tracking_idx').on('ehr_transactions').columns(['tracking_until']).execute();
 
+  // In chunks of 1 MiB of base64 (a multiple of 4: each decodes on its own), so neither the
+  // insert nor the read ever binds or returns one 27 MB value: drivers copy a bound value (twice
+  // for SQLite), and the memory budget is 10x the document for the whole request.
   await db.schema
     .createTable('ehr_document_blobs')
-    .addColumn('transaction_id', 'text', (c) => c.primaryKey().references('ehr_transactions.id').onDelete('cascade'))
+    .addColumn('transaction_id', 'text', (c) => c.notNull().references('ehr_transactions.id').onDelete('cascade'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('data_base64', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('ehr_document_blobs_pk', ['transaction_id', 'seq'])
     .execute();
 
   // The same request content within the de-duplication window maps to one transaction. The

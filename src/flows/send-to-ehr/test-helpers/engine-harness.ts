@@ -148,6 +148,9 @@ export async function startEngine(dialect: TestDialect = 'sqlite', overrides: Re
     },
     async close() {
       await server.close();
+      // graphile-worker's LISTEN connection can outlive runner.stop() by a moment; dropping the
+      // database WITH (FORCE) under it surfaces as an unhandled pg error in the test run.
+      if (dropPg) await new Promise((r) => setTimeout(r, 300));
       await dropPg?.();
       rmSync(dir, { recursive: true, force: true });
     },
