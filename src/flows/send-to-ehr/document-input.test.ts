@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { sampleInput, samplePdf } from '../../hl7/test-helpers/sample-input.js';
 import { renderForEhr } from '../../partners/ehr/formats/index.js';
 import { renderForRoute } from './document-input.js';
+import { messagePreview } from './message-preview.js';
 
 /** The large-document path (document spliced into the rendered bytes) is byte for byte the builder's output. */
 describe('rendering a large document for an HL7 route', () => {
@@ -18,6 +19,7 @@ describe('rendering a large document for an HL7 route', () => {
         const plain = renderForEhr(format, input, { now, timeZone: ehr.timeZone, onUnmappable: route.onUnmappable, hl7: { charset } });
         expect(spliced.main.bytes.equals(plain.main.bytes)).toBe(true);
         expect(spliced.main.name).toBe(plain.main.name);
+        expect(spliced.preview).toBe(messagePreview(plain.main.bytes, charset === 'UTF-8' ? 'utf8' : 'latin1'));
       });
     }
   }

@@ -3,6 +3,7 @@ import type { Encounter, Patient } from '@medplum/fhirtypes';
 import type { Config, EhrRouteConfig } from '../../config/config.js';
 import type { DocumentContentType, DocumentMessageInput } from '../../hl7/document-input.js';
 import { renderForEhr, type RenderedEhrPayload, type RenderOptions } from '../../partners/ehr/formats/index.js';
+import { messagePreview } from './message-preview.js';
 
 /** The stored transaction fields a message is built from. */
 export interface TransactionForRender {
@@ -62,7 +63,7 @@ export function buildDocumentInput(
  * Renders for the route. `now` is the delivery's creation time, not the clock: every resend of
  * one delivery is then byte for byte the same message (MSH-7 included), not just the same MSH-10.
  */
-export function renderForRoute(input: DocumentMessageInput, route: EhrRouteConfig, ehr: Config['ehr'], now: Date): RenderedEhrPayload {
+export function renderForRoute(input: DocumentMessageInput, route: EhrRouteConfig, ehr: Config['ehr'], now: Date): RenderedForRoute {
   const opts = {
     now,
     timeZone: ehr.timeZone,
@@ -75,6 +76,9 @@ export function renderForRoute(input: DocumentMessageInput, route: EhrRouteConfi
   }
   return renderForEhr(route.format, input, opts);
 }
+
+/** The rendered payload; `preview` is set when it came for free (the spliced path). */
+export type RenderedForRoute = RenderedEhrPayload & { preview?: string };
 
 /** Below this, building the message as one string costs nothing worth avoiding. */
 const SPLICE_FROM_BYTES = 256 * 1024;
@@ -90,9 +94,10 @@ const ENCODE_STEP = 3 * 256 * 1024;
  * the document for the whole request). Returns undefined (caller renders normally) if the
  * marker is not found exactly once.
  */
-function renderHl7Spliced(input: DocumentMessageInput, format: 'hl7-oru' | 'hl7-mdm', opts: RenderOptions): RenderedEhrPayload | undefined {
+function renderHl7Spliced(input: DocumentMessageInput, format: 'hl7-oru' | 'hl7-mdm', opts: RenderOptions): RenderedForRoute | undefined {
   const markerBytes = randomBytes(48);
-  const token = Buffer.from(markerBytes.toString('base64'), 'latin1');
+  const tokenText = markerBytes.toString('base64');
+  const token = Buffer.from(tokenText, 'latin1');
   const small = renderForEhr(format, { ...input, document: { ...input.document, data: markerBytes } }, opts);
   const bytes = small.main.bytes;
   const at = bytes.indexOf(token);
@@ -103,5 +108,7 @@ function renderHl7Spliced(input: DocumentMessageInput, format: 'hl7-oru' | 'hl7-
   let o = at;
   for (let i = 0; i < data.length; i += ENCODE_STEP) o += out.write(data.subarray(i, i + ENCODE_STEP).toString('base64'), o, 'latin1');
   bytes.copy(out, o, at + token.length);
-  return { ...small, main: { ...small.main, bytes: out } };
+  // The preview of the small message, marker swapped for the placeholder: no scan of 27 MB.
+  const preview = messagePreview(bytes, small.charset === 'UTF-8' ? 'utf8' : 'latin1').replace(tokenText, `<base64 elided: ${o - at} characters>`);
+  return { ...small, main: { ...small.main, bytes: out }, preview };
 }

@@ -17,7 +17,7 @@ import { buildDocumentInput, renderForRoute } from './document-input.js';
 import type { EmrClient } from './emr-client.js';
 import { DocumentRejectedError } from './errors.js';
 import { messagePreview } from './message-preview.js';
-import { requestHash, sha256OfBase64 } from './request-hash.js';
+import { requestHash } from './request-hash.js';
 import { routeByName, selectRoute } from './route-select.js';
 import { describeTransport, resolveTransport, RouteConfigError, type SandboxReceiver } from './transport-config.js';
 import { ATTEMPT_OUTCOMES, type DeliveryStatus, type RequestingClient, type SendToEhrRequest } from './types.js';
@@ -149,7 +149,6 @@ export class SendToEhrService {
     const id = randomUUID();
     const controlId = deriveControlId(id);
     const selected = selectRoute(this.ehr, patient, encounter);
-    const sha256 = sha256OfBase64(req.payloadBase64);
     const title = req.title ?? defaultDocumentTitle(patient, req.loinc, controlId);
 
     return this.db.transaction().execute(async (trx) => {
@@ -186,7 +185,7 @@ export class SendToEhrService {
           title,
           sender_rpps: req.senderRpps ?? null,
           size_bytes: req.size,
-          sha256,
+          sha256: req.sha256,
           route: selected.name,
           control_id: controlId,
           created_at: nowIso,
@@ -362,7 +361,7 @@ export class SendToEhrService {
 
     let preview: string;
     try {
-      preview = messagePreview(rendered.main.bytes, rendered.charset === 'UTF-8' ? 'utf8' : 'latin1');
+      preview = rendered.preview ?? messagePreview(rendered.main.bytes, rendered.charset === 'UTF-8' ? 'utf8' : 'latin1');
     } catch {
       preview = '(preview unavailable)'; // The UI's convenience must never block a delivery.
     }

@@ -15,6 +15,8 @@ export interface SendToEhrRequest {
   /** Canonical base64 (no whitespace) as ASCII bytes, already checked against the content type. */
   payloadBase64: Buffer;
   size: number;
+  /** SHA-256 (hex) of the document bytes. */
+  sha256: string;
 }
 
 /** The OAuth client the request came from. */

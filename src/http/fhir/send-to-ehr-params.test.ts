@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FhirError } from './fhir-error.js';
 import { parseSendToEhrParameters } from './send-to-ehr-params.js';
@@ -85,5 +86,29 @@ describe('$send-to-ehr Parameters', () => {
     } catch (e) {
       expect(JSON.stringify((e as FhirError).outcome)).not.toContain(secret.toString('base64'));
     }
+  });
+});
+
+describe('payload base64 checks on large payloads', () => {
+  const big = Buffer.concat([PDF, Buffer.alloc(3 * 1024 * 1024 + 5, 0xfe)]);
+  const b64 = big.toString('base64');
+  const parse = (payloadText: string) => parseSendToEhrParameters(body([subject, payload(payloadText)]), { maxPayloadBytes: 10 * 1024 * 1024 });
+
+  it('accepts several MB, wrapped or not, and hashes the bytes', () => {
+    const r = parse(b64);
+    expect(r.size).toBe(big.length);
+    expect(r.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(parse(b64.replace(/(.{76})/g, '$1\r\n')).sha256).toBe(r.sha256);
+  });
+
+  it('finds one bad character anywhere: URL-safe alphabet, stray padding, non-ASCII', () => {
+    const at = (i: number, c: string) => b64.slice(0, i) + c + b64.slice(i + 1);
+    for (const i of [10, 1024 * 1024 + 3, b64.length - 5]) {
+      expect(() => parse(at(i, '-'))).toThrow(/base64/);
+      expect(() => parse(at(i, '_'))).toThrow(/base64/);
+      expect(() => parse(at(i, '='))).toThrow(/base64/);
+      expect(() => parse(at(i, '*'))).toThrow(/base64/);
+    }
+    expect(() => parse(b64.slice(0, -4) + 'QQ=A')).toThrow(/base64/);
   });
 });

@@ -142,5 +142,6 @@ export function parseSendToEhrParameters(body: unknown, opts: { maxPayloadBytes:
     ...(senderRpps ? { senderRpps } : {}),
     payloadBase64: payload.base64,
     size: payload.size,
+    sha256: payload.sha256,
   };
 }
