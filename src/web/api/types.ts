@@ -42,21 +42,11 @@ export interface SavedTemplate<M = unknown> {
   updatedAt: string;
 }
 
-export const RUN_STATUSES = [
-  'draft', 'staging', 'ready', 'running', 'paused', 'completed', 'cancelled', 'failed',
-] as const satisfies readonly string[];
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-export interface RunCounts {
-  pending: number;
-  inFlight: number;
-  created: number;
-  updated: number;
-  skipped: number;
-  failed: number;
-  invalid: number;
-  cancelled: number;
-}
+// The server's own definitions (type-only or pure modules, so nothing server-side is bundled).
+export { RUN_STATUSES, type RunStatus } from '../../flows/bulk-import/run-status.js';
+import type { RunStatus } from '../../flows/bulk-import/run-status.js';
+import type { RunSummary as ServerRunSummary } from '../../flows/bulk-import/import-service.js';
+export type RunCounts = ServerRunSummary['counts'];
 
 export interface RunSummary {
   id: string | number;
