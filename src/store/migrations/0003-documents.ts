@@ -62,7 +62,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ehr_transactions_created_idx').on('ehr_transactions').columns(['created_at']).execute();
   await db.schema.createIndex('ehr_transactions_tracking_idx').on('ehr_transactions').columns(['tracking_until']).execute();
 
-  // In chunks of 1 MiB of base64 (a multiple of 4: each decodes on its own), so neither the
+  // In chunks of 96 KiB of base64 (a multiple of 4: each decodes on its own), so neither the
   // insert nor the read ever binds or returns one 27 MB value: drivers copy a bound value (twice
   // for SQLite), and the memory budget is 10x the document for the whole request.
   await db.schema
