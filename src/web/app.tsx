@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { onUnauthorized } from './api/http.js';
 import { queryKeys, useMe } from './api/queries.js';
 import { LoginPage } from './auth/login-page.js';
+import { sendToEhrPage } from './documents/send-to-ehr-pages.js';
 import { ImportsListPage } from './imports/imports-list-page.js';
 import { RunPage } from './imports/run-page.js';
 import { AppFrame } from './layout/app-frame.js';
@@ -30,12 +31,13 @@ export function App() {
   if (!me.data) return <LoginPage />;
 
   const route = matchRoute(pathname);
+  const documentsPage = route.page === 'not-found' ? sendToEhrPage(pathname) : null;
   return (
     <AppFrame user={me.data.user}>
       {route.page === 'imports' && <ImportsListPage />}
       {route.page === 'new-import' && <NewImportPage />}
       {route.page === 'run' && <RunPage key={route.runId} runId={route.runId} />}
-      {route.page === 'not-found' && <NotFoundPage />}
+      {route.page === 'not-found' && (documentsPage ?? <NotFoundPage />)}
     </AppFrame>
   );
 }

@@ -2,6 +2,7 @@ import { AppShell, Button, Container, Group, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useLogout } from '../api/queries.js';
 import type { SessionUser } from '../api/types.js';
+import { SEND_TO_EHR_NAV_LINKS } from '../documents/send-to-ehr-pages.js';
 import { AppLink } from '../router/app-link.js';
 import { useLocation } from '../router/router.js';
 
@@ -31,6 +32,11 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
                 <AppLink to="/imports/new" fw={pathname === '/imports/new' ? 700 : 400}>
                   New import
                 </AppLink>
+                {SEND_TO_EHR_NAV_LINKS.map((l) => (
+                  <AppLink key={l.to} to={l.to} fw={pathname === l.to || pathname.startsWith(`${l.to}/`) ? 700 : 400}>
+                    {l.label}
+                  </AppLink>
+                ))}
               </Group>
             </Group>
             <Group gap="sm" wrap="nowrap">
