@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Logger as GwLogger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerUtils } from 'graphile-worker';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db, DbOrTrx } from '../store/db.js';
 import { nowIso } from '../store/db.js';
@@ -25,6 +26,7 @@ export class PgQueue implements JobQueue {
   private utils: WorkerUtils | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly workerIds = new Set<string>();
+  private pool: pg.Pool | undefined;
 
   constructor(
     private readonly db: Db,
@@ -32,8 +34,20 @@ export class PgQueue implements JobQueue {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * graphile-worker gets a pool of ours: we can listen to its errors (an idle connection closed
+   * by the server must not crash the process) and end it when the queue stops.
+   */
+  private ownPool(): pg.Pool {
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.connectionString, max: 12 });
+      this.pool.on('error', (e) => this.logger.warn({ err: { message: e.message } }, 'queue: idle PostgreSQL connection failed'));
+    }
+    return this.pool;
+  }
+
   async init(): Promise<void> {
-    await runMigrations({ connectionString: this.connectionString, logger: gwLogger(this.logger) });
+    await runMigrations({ pgPool: this.ownPool(), logger: gwLogger(this.logger) });
   }
 
   async add(job: JobSpec, trx?: DbOrTrx): Promise<void> {
@@ -65,9 +79,9 @@ export class PgQueue implements JobQueue {
         });
       };
     }
-    this.utils = await makeWorkerUtils({ connectionString: this.connectionString, logger: gwLogger(this.logger) });
+    this.utils = await makeWorkerUtils({ pgPool: this.ownPool(), logger: gwLogger(this.logger) });
     this.runner = await run({
-      connectionString: this.connectionString,
+      pgPool: this.ownPool(),
       concurrency: opts.concurrency ?? 4,
       pollInterval: opts.pollIntervalMs ?? 500,
       noHandleSignals: true,
@@ -92,6 +106,9 @@ export class PgQueue implements JobQueue {
     }
     await this.utils?.release();
     this.utils = undefined;
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end().catch(() => undefined);
   }
 
   private async beat(): Promise<void> {
