@@ -7,14 +7,18 @@
  *
  *   node bin/run-ts.js bench/import-contacts.bench.ts [rows=100000]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { BIN, startSandboxProcess } from '../test/helpers/processes.js';
+import { REPO_ROOT, startSandboxProcess } from '../test/helpers/processes.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
+// The engine runs as `npm start` runs it: compiled to JavaScript (no TypeScript loader).
+const build = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/build-server.js')], { cwd: REPO_ROOT, stdio: 'inherit' });
+if (build.status !== 0) throw new Error('build:server failed');
+const CLI = join(REPO_ROOT, 'dist/server/src/cli/main.js');
 const KEY = 'oncall-sandbox-key';
 const dir = mkdtempSync(join(tmpdir(), 'ehrb-bench-'));
 
@@ -69,7 +73,7 @@ function peakRssMb(pid: number): number {
 
 async function engine(base: string, file: string, concurrency: number): Promise<{ rate: number; peakMb: number; out: string }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'import', file, '--type', 'contacts', '--division', '1', '--provider', '1', '--no-progress'], {
+  const child = spawn(process.execPath, [CLI, 'import', file, '--type', 'contacts', '--division', '1', '--provider', '1', '--no-progress'], {
     env: {
       ...process.env,
       LOG_LEVEL: 'silent',

@@ -4,8 +4,22 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
-/** Where `npm run build:web` writes the UI bundle. */
-export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dist/web');
+/**
+ * Where `npm run build:web` writes the UI bundle: `dist/web` at the repository root, found by
+ * walking up from this module (it runs from `src/http` under tsx and from
+ * `dist/server/src/http` once compiled).
+ */
+export const WEB_DIST = join(repoRoot(dirname(fileURLToPath(import.meta.url))), 'dist/web');
+
+function repoRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'src', 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+  return dir;
+}
 
 /**
  * Serves the built React UI at `/`, with a fallback to index.html for the UI's own routes
