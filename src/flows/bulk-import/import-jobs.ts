@@ -107,8 +107,7 @@ export async function enqueueOpenChunks(deps: Pick<ImportJobDeps, 'queue' | 'run
 }
 
 async function finishIfDone(deps: Pick<ImportJobDeps, 'runs'>, runId: string): Promise<void> {
-  const counts = await deps.runs.counts(runId);
-  if (counts.pending + counts.in_flight === 0) {
+  if (!(await deps.runs.hasOpenRows(runId))) {
     await deps.runs.transition(runId, ['running'], 'completed', { finished_at: new Date().toISOString() });
   }
 }

@@ -177,6 +177,18 @@ export class RunStore {
     return counts;
   }
 
+  /** Whether any row of the run still needs work (one index probe, not a count). */
+  async hasOpenRows(runId: string): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('import_rows')
+      .select('line')
+      .where('run_id', '=', runId)
+      .where('status', 'in', ['pending', 'in_flight'])
+      .limit(1)
+      .executeTakeFirst();
+    return r !== undefined;
+  }
+
   /** Line ranges (chunks) that still have open rows. */
   async openChunks(runId: string, chunkSize: number): Promise<number[]> {
     const rows = await sql<{ chunk: number | string }>`
