@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/config.js';
+import { withDatabase } from '../with-database.js';
 import { createOauthClient, listOauthClients, revokeOauthClient } from '../../http/oauth/clients.js';
 import { KNOWN_SCOPES } from '../../http/oauth/scopes.js';
-import { openStore, type Db } from '../../store/db.js';
-import { migrateToLatest } from '../../store/migrate.js';
 
 /**
  * `ehr-bridge clients create|list|revoke`: OAuth clients of the FHIR API (client credentials).
@@ -11,29 +9,20 @@ import { migrateToLatest } from '../../store/migrate.js';
  */
 export function registerClientsCommand(program: Command): void {
   const cmd = program.command('clients').description('manage OAuth clients of the FHIR API (client credentials grant)');
-  const withDb = async <T>(fn: (db: Db) => Promise<T>): Promise<T> => {
-    const store = openStore(loadConfig().databaseUrl);
-    try {
-      await migrateToLatest(store);
-      return await fn(store.db);
-    } finally {
-      await store.close();
-    }
-  };
   cmd
     .command('create')
     .description('create a client and print its id and secret')
     .requiredOption('--name <name>', 'the application the client is for')
     .requiredOption('--scope <scopes>', `space-separated scopes: ${KNOWN_SCOPES.join(', ')}`)
     .action(async (o: { name: string; scope: string }) => {
-      const c = await withDb((db) => createOauthClient(db, { name: o.name, scopes: o.scope }));
+      const c = await withDatabase((db) => createOauthClient(db, { name: o.name, scopes: o.scope }));
       process.stdout.write(`client_id:     ${c.id}\nclient_secret: ${c.secret}\nscope:         ${c.scopes.join(' ')}\n(the secret is shown only once)\n`);
     });
   cmd
     .command('list')
     .description('list clients')
     .action(async () => {
-      for (const c of await withDb(listOauthClients)) {
+      for (const c of await withDatabase(listOauthClients)) {
         process.stdout.write(`${c.id}  ${c.name}  [${c.scopes.join(' ')}]${c.revokedAt ? '  (revoked)' : ''}\n`);
       }
     });
@@ -41,7 +30,7 @@ export function registerClientsCommand(program: Command): void {
     .command('revoke <id>')
     .description('revoke a client and every token it holds')
     .action(async (id: string) => {
-      if (!(await withDb((db) => revokeOauthClient(db, id)))) throw new Error('no such active client');
+      if (!(await withDatabase((db) => revokeOauthClient(db, id)))) throw new Error('no such active client');
       process.stdout.write('revoked\n');
     });
 }

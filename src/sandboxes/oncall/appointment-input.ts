@@ -9,7 +9,9 @@ import {
   checkEmail,
   checkInteger,
   checkRelation,
+  checkNameFields,
   checkText,
+  has,
   isInvalid,
   isPlainObject,
 } from './field-checks.js';
@@ -36,10 +38,6 @@ const PARTICIPANTS_READ_ONLY = 'Participants are changed through their own URL (
 const META_TOO_MANY = `Ensure this field has no more than ${METADATA_LIMITS.maxKeys} keys.`;
 const META_KEY = `Metadata keys must be 1 to ${METADATA_LIMITS.maxKeyLength} characters.`;
 const META_VALUE = `Metadata values must be a string of at most ${METADATA_LIMITS.maxStringLength} characters, a 32-bit integer, a boolean or null.`;
-
-function has(body: Record<string, unknown>, key: string): boolean {
-  return Object.hasOwn(body, key) && body[key] !== undefined;
-}
 
 /** Flat object, limited keys and values; null clears. Stored as a null-prototype copy. */
 export function checkMetadata(value: unknown): Metadata | null | string {
@@ -69,17 +67,7 @@ function checkParticipant(body: unknown, create: boolean): { value: ParticipantD
   if (!isPlainObject(body)) return { value: {}, errors: invalidBodyErrors() };
   const bag = new ErrorBag();
   const out: ParticipantDraft = {};
-  if (has(body, 'name')) {
-    const v = checkText(body.name, { max: TEXT_LIMITS.name, allowBlank: create });
-    if (isInvalid(v)) bag.add('name', v.message);
-    else if (v !== null) out.name = v;
-  }
-  for (const [key, prop] of [['first_name', 'firstName'], ['last_name', 'lastName']] as const) {
-    if (!has(body, key)) continue;
-    const v = checkText(body[key], { max: TEXT_LIMITS[key], allowBlank: true });
-    if (isInvalid(v)) bag.add(key, v.message);
-    else if (v !== null) out[prop] = v;
-  }
+  checkNameFields(body, bag, out, create);
   if (has(body, 'email')) {
     const v = checkEmail(body.email, { max: TEXT_LIMITS.email });
     if (isInvalid(v)) bag.add('email', v.message);

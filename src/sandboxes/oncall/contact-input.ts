@@ -5,7 +5,9 @@ import {
   checkDate,
   checkEmail,
   checkRelation,
+  checkNameFields,
   checkText,
+  has,
   isInvalid,
   isPlainObject,
 } from './field-checks.js';
@@ -30,10 +32,6 @@ const TEXT_VALUE = 'Text custom fields take a string.';
 
 export function invalidBodyErrors(): FieldErrors {
   return { non_field_errors: [MSG.invalidBody] };
-}
-
-function has(body: Record<string, unknown>, key: string): boolean {
-  return Object.hasOwn(body, key) && body[key] !== undefined;
 }
 
 /** `custom_field_values` (response name) or `custom_fields` (the guide's parameter name). */
@@ -84,17 +82,7 @@ function checkCustomValues(inputs: unknown[], divisionId: number, store: OncallS
 
 /** Text-like optional fields shared by create and patch. */
 function checkPersonFields(body: Record<string, unknown>, bag: ErrorBag, out: Partial<ContactFields>, nameMayBeBlank: boolean): void {
-  if (has(body, 'name')) {
-    const v = checkText(body.name, { max: TEXT_LIMITS.name, allowBlank: nameMayBeBlank });
-    if (isInvalid(v)) bag.add('name', v.message);
-    else if (v !== null) out.name = v;
-  }
-  for (const [key, prop] of [['first_name', 'firstName'], ['last_name', 'lastName']] as const) {
-    if (!has(body, key)) continue;
-    const v = checkText(body[key], { max: TEXT_LIMITS[key], allowBlank: true });
-    if (isInvalid(v)) bag.add(key, v.message);
-    else if (v !== null) out[prop] = v;
-  }
+  checkNameFields(body, bag, out, nameMayBeBlank);
   if (has(body, 'email')) {
     const v = checkEmail(body.email, { max: TEXT_LIMITS.email, allowBlank: true, allowNull: true });
     if (isInvalid(v)) bag.add('email', v.message);

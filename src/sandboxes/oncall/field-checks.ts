@@ -1,4 +1,5 @@
-import { MSG } from './drf-errors.js';
+import { MSG, type ErrorBag } from './drf-errors.js';
+import { TEXT_LIMITS } from './assumptions.js';
 import { INT32_MAX } from './limits.js';
 import { parseRelationUrl, type Resource } from './resource-urls.js';
 
@@ -15,6 +16,11 @@ export class Invalid {
 
 export function isInvalid(value: unknown): value is Invalid {
   return value instanceof Invalid;
+}
+
+/** A key present in a request body with a value (JSON `null` counts; absent or undefined does not). */
+export function has(body: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(body, key) && body[key] !== undefined;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -155,4 +161,27 @@ export function checkRelation(value: unknown, resource: Resource, exists: (id: n
   if (parsed.kind === 'wrong-resource') return new Invalid(MSG.hyperlinkWrongMatch);
   if (!exists(parsed.id)) return new Invalid(MSG.hyperlinkMissing);
   return parsed.id;
+}
+
+/**
+ * `name`, `first_name`, `last_name` of a person (roster contact or participant), checked the
+ * same way for both; the values found go into `out`.
+ */
+export function checkNameFields(
+  body: Record<string, unknown>,
+  bag: ErrorBag,
+  out: { name?: string; firstName?: string; lastName?: string },
+  nameMayBeBlank: boolean,
+): void {
+  if (has(body, 'name')) {
+    const v = checkText(body.name, { max: TEXT_LIMITS.name, allowBlank: nameMayBeBlank });
+    if (isInvalid(v)) bag.add('name', v.message);
+    else if (v !== null) out.name = v;
+  }
+  for (const [key, prop] of [['first_name', 'firstName'], ['last_name', 'lastName']] as const) {
+    if (!has(body, key)) continue;
+    const v = checkText(body[key], { max: TEXT_LIMITS[key], allowBlank: true });
+    if (isInvalid(v)) bag.add(key, v.message);
+    else if (v !== null) out[prop] = v;
+  }
 }
