@@ -3,9 +3,10 @@ import { DOCUMENT_CONTENT_TYPES, type DocumentContentType } from '../../hl7/docu
 import { FhirError } from './fhir-error.js';
 
 /**
- * Checks of the `payload` parameter, cheapest first: base64 form, size, then the first bytes
+ * Checks of the `payload` parameter, cheapest first: base64 form, size, then every character
+ * while the SHA-256 of the bytes is computed, then the first bytes (and a PDF's last ones)
  * against the declared content type (a "PDF" that is not a PDF is refused before anything is
- * stored or delivered), then every character while the SHA-256 of the bytes is computed.
+ * stored or delivered).
  *
  * Fast on megabytes: native scans (Buffer.indexOf) find whitespace and the URL-safe alphabet,
  * and the alphabet check rides on decoding: Node's decoder skips characters outside base64 and
@@ -13,6 +14,10 @@ import { FhirError } from './fhir-error.js';
  * base64. Decoding is needed anyway for the hash, slice by slice into one scratch buffer.
  */
 const WHITESPACE = [0x20, 0x0a, 0x0d, 0x09];
+const PDF_HEADER = Buffer.from('%PDF-', 'latin1');
+const PDF_EOF = Buffer.from('%%EOF', 'latin1');
+/** PDF 32000-1 §7.5.5: the end-of-file marker sits in the last 1024 bytes (whitespace may follow it). */
+const PDF_TRAILER_WINDOW = 1024;
 /** Characters per decoding step: a multiple of 4 (each slice decodes on its own), under V8's large-object size (young garbage). */
 const SLICE = 96 * 1024;
 
@@ -74,8 +79,9 @@ export function decodedLength(b64: Buffer): number {
 }
 
 const SIGNATURES: Record<Exclude<DocumentContentType, 'application/txt'>, { label: string; test: (b: Buffer) => boolean }> = {
-  // PDF 1.7 §7.5.2 puts the header first; readers accept it within the first 1024 bytes.
-  'application/pdf': { label: 'a PDF (%PDF-)', test: (b) => b.subarray(0, 1024).includes('%PDF-') },
+  // PDF 32000-1 §7.5.2 puts the header at offset 0. Readers also accept it further in, which is
+  // what HTML/ZIP polyglots rely on (a browser or unzip sees the other format): we do not.
+  'application/pdf': { label: 'a PDF (%PDF- at the start)', test: (b) => b.subarray(0, 5).equals(PDF_HEADER) },
   'image/jpeg': { label: 'a JPEG (FF D8 FF)', test: (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   'image/png': {
     label: 'a PNG (89 50 4E 47 0D 0A 1A 0A)',
@@ -86,6 +92,18 @@ const SIGNATURES: Record<Exclude<DocumentContentType, 'application/txt'>, { labe
 function looksBinary(head: Buffer): boolean {
   if (head.includes(0)) return true;
   return Object.values(SIGNATURES).some((s) => s.test(head));
+}
+
+/**
+ * A PDF ends with `%%EOF` within its last 1024 bytes (PDF 32000-1 §7.5.5). A file that merely
+ * starts like a PDF (truncated, or another format carrying a PDF header) has none.
+ */
+export function checkPdfTrailer(tail: Buffer): void {
+  if (!tail.subarray(-PDF_TRAILER_WINDOW).includes(PDF_EOF)) {
+    throw new FhirError(422, 'value', 'payload is declared application/pdf but has no %%EOF trailer in its last 1024 bytes', {
+      expression: ['Parameters.parameter[payload]'],
+    });
+  }
 }
 
 /** The first bytes of the decoded payload must match its declared type. */
@@ -119,7 +137,9 @@ export function checkPayload(raw: string | Buffer, contentType: DocumentContentT
     throw new FhirError(413, 'too-long', `payload is ${size} bytes; the limit is ${maxBytes} bytes`, { expression: ['Parameters.parameter[payload]'] });
   }
   const sha256 = verifyAndHash(base64, size);
-  // 1368 base64 characters = 1026 bytes: enough for every signature (PDF within 1024).
+  // 1368 base64 characters = 1026 bytes: enough for every signature.
   checkMagicBytes(contentType, Buffer.from(base64.toString('latin1', 0, 1368), 'base64'));
+  // The last 1368 characters (a multiple of 4, so they decode on their own) hold at least the last 1024 bytes.
+  if (contentType === 'application/pdf') checkPdfTrailer(Buffer.from(base64.toString('latin1', Math.max(0, base64.length - 1368)), 'base64'));
   return { base64, size, sha256 };
 }

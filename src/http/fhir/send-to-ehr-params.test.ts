@@ -90,7 +90,8 @@ describe('$send-to-ehr Parameters', () => {
 });
 
 describe('payload base64 checks on large payloads', () => {
-  const big = Buffer.concat([PDF, Buffer.alloc(3 * 1024 * 1024 + 5, 0xfe)]);
+  // A real PDF ends with %%EOF in its last 1024 bytes (payload-check.ts).
+  const big = Buffer.concat([PDF, Buffer.alloc(3 * 1024 * 1024 + 5, 0xfe), Buffer.from('\n%%EOF\n')]);
   const b64 = big.toString('base64');
   const parse = (payloadText: string) => parseSendToEhrParameters(body([subject, payload(payloadText)]), { maxPayloadBytes: 10 * 1024 * 1024 });
 
