@@ -3,6 +3,7 @@ import type { Store } from './db.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leases.js';
 import * as m0003 from './migrations/0003-documents.js';
+import * as m0004 from './migrations/0004-login-security.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-leases': m0002,
   '0003-documents': m0003,
+  '0004-login-security': m0004,
 };
 
 class StaticProvider implements MigrationProvider {

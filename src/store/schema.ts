@@ -24,6 +24,16 @@ export interface SessionsTable {
   user_name: string;
   created_at: string;
   expires_at: string;
+  /** Fingerprint of the admin password hash the session was opened under (0004); null = dead. */
+  password_stamp: string | null;
+}
+
+/** Consecutive failed sign-ins per account and the lockout they caused (0004). */
+export interface LoginLockoutsTable {
+  account: string;
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
 }
 
 export interface MappingTemplatesTable {
@@ -198,6 +208,7 @@ export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
+  login_lockouts: LoginLockoutsTable;
   mapping_templates: MappingTemplatesTable;
   import_runs: ImportRunsTable;
   import_rows: ImportRowsTable;
