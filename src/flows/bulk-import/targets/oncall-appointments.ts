@@ -6,6 +6,7 @@ import { IDENTIFIER_SYSTEMS } from '../../../domain/identifiers.js';
 import type { ImportRecord } from '../mapping/import-record.js';
 import type { MappingOptions } from '../mapping/template.js';
 import type { RunOptions } from '../run-options.js';
+import { splitParticipants } from '../validation/participants.js';
 import { recordToAppointment } from '../validation/to-fhir.js';
 import type { ImportTarget } from './import-target.js';
 import { oncallRelationUrl } from './oncall-refs.js';
@@ -42,9 +43,37 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
       division: oncallRelationUrl(this.s.baseUrl, 'divisions', division),
       ...(provider ? { provider: oncallRelationUrl(this.s.baseUrl, 'providers', provider) } : {}),
       emrIdMetadataKey: this.s.emrIdMetadataKey,
+      metadata: this.mappedMetadata(record),
     });
     if (!emrId && payload.metadata) delete payload.metadata[this.s.emrIdMetadataKey];
+    if (payload.metadata && !Object.keys(payload.metadata).length) delete payload.metadata;
+    // Fees are per participant (the cell "75;0" is aligned by position with the names), while
+    // the FHIR mapping knows one fee for all: set each one from the participant it belongs to.
+    const people = splitParticipants(record, this.s.mappingOptions.participantSeparator);
+    payload.participants.forEach((p, i) => {
+      const fee = people[i]?.fee;
+      if (fee) p.fee = Number(fee);
+    });
     return payload;
+  }
+
+  /**
+   * The mapped `metadata.<key>` values. The EMR-id key is the engine's own: the EMR id always
+   * wins over a mapped key of that name, and a row without an EMR id that maps one is refused
+   * (its value would otherwise pass for an EMR id in every later lookup).
+   */
+  private mappedMetadata(record: ImportRecord): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(record)) {
+      if (!k.startsWith('metadata.') || v === '') continue;
+      const key = k.slice('metadata.'.length);
+      if (key === this.s.emrIdMetadataKey) {
+        if (!record.emrId) throw new Error(`metadata key "${key}" is reserved for the EMR id; map the EMR id instead`);
+        continue;
+      }
+      out[key] = v;
+    }
+    return out;
   }
 
   async *scanExisting() {

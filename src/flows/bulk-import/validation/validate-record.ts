@@ -262,7 +262,8 @@ function validateAppointment(record: ImportRecord, ctx: ValidationContext, out: 
     if (value.length > ONCALL_LIMITS.maxMetadataValueLength) {
       out.add(field, 'metadata-value-too-long', `${field} is longer than ${ONCALL_LIMITS.maxMetadataValueLength} characters (metadata value limit)`);
     }
-    if (key === emrKey && emrId !== '') {
+    // Reserved even when the row has no EMR id: a mapped value there would pass for one later.
+    if (key === emrKey) {
       out.add(field, 'metadata-key-conflict', `metadata key "${emrKey}" is reserved for the EMR id`);
     }
   }
