@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { secureCookiesSchema, trustProxySchema } from './proxy-settings.js';
 
 /**
  * One validated configuration for every entry point (server, CLI, workers). Sources, later
@@ -85,6 +86,10 @@ export const configSchema = z.object({
   /** Public base URL of this engine, used in links it hands out (tracking URLs, sandbox URLs). */
   publicUrl: z.string().url().optional(),
   databaseUrl: z.string().min(1).default('./data/ehr-bridge.sqlite'),
+  /** Behind a TLS-terminating proxy: which X-Forwarded-* hops to trust (Fastify's trustProxy). */
+  trustProxy: trustProxySchema,
+  /** Secure flag of the session cookie: auto (https request or https publicUrl), true, false. */
+  secureCookies: secureCookiesSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve the partner sandboxes under /sandbox on the engine's own port (the embedded run). */
   sandboxes: boolFromEnv(true),
@@ -155,6 +160,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     host: pick('HOST'),
     publicUrl: pick('EHR_BRIDGE_PUBLIC_URL'),
     databaseUrl: pick('EHR_BRIDGE_DATABASE_URL'),
+    trustProxy: pick('EHR_BRIDGE_TRUST_PROXY'),
+    secureCookies: pick('EHR_BRIDGE_SECURE_COOKIES'),
     logLevel: pick('LOG_LEVEL'),
     sandboxes: pick('EHR_BRIDGE_SANDBOXES'),
     workerConcurrency: pick('EHR_BRIDGE_WORKER_CONCURRENCY'),
