@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { DEFAULT_MAX_FRAME_BYTES, MllpDeframer, frame, type MllpFrameError } from './framer.js';
+import { DEFAULT_MAX_FRAME_BYTES, MllpDeframer, MllpFrameError, frame } from './framer.js';
 
 /**
  * MLLP listener on node:net / node:tls.
@@ -29,8 +29,14 @@ export interface MllpServerOptions {
   idleTimeoutMs?: number;
   /** Serve MLLP over TLS with these options (certificate, key, requestCert...). */
   tls?: tls.TlsOptions;
-  /** A frame was dropped (oversize, unterminated); the connection carries on. */
+  /** A frame was dropped (oversize, unterminated); the connection carries on (unless `oversizeReply` is set). */
   onFrameError?(err: MllpFrameError, remote: MllpRemote): void;
+  /**
+   * Set to refuse an oversize frame out loud: its answer (unframed, e.g. an AR; null = none) is
+   * written after the frames before it were answered, then the connection is closed. Unset, the
+   * frame is dropped silently and the sender only learns from its ACK timeout.
+   */
+  oversizeReply?(err: MllpFrameError, remote: MllpRemote): Buffer | null;
   /** `onMessage` threw; the connection has been closed without an ACK. */
   onHandlerError?(err: unknown, remote: MllpRemote): void;
 }
@@ -59,10 +65,16 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
       connectionId: nextConnectionId++,
     };
     const deframer = new MllpDeframer({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
-    const queue: Buffer[] = [];
+    /** Frames to handle in order; an oversize error in the queue ends the connection there. */
+    const queue: (Buffer | MllpFrameError)[] = [];
     let busy = false;
+    let refused: MllpFrameError | undefined;
+    let closing = false;
 
-    deframer.on('frame-error', (err) => opts.onFrameError?.(err, remote));
+    deframer.on('frame-error', (err) => {
+      opts.onFrameError?.(err, remote);
+      if (err.code === 'oversize' && opts.oversizeReply) refused ??= err;
+    });
 
     const drain = async (): Promise<void> => {
       if (busy) return;
@@ -70,6 +82,16 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
       socket.pause();
       try {
         for (let raw = queue.shift(); raw; raw = queue.shift()) {
+          if (raw instanceof MllpFrameError) {
+            const answer = opts.oversizeReply?.(raw, remote) ?? null;
+            queue.length = 0;
+            // end() flushes the answer first; destroy() then drops the rest of the oversize frame.
+            if (!socket.destroyed) {
+              if (answer) socket.end(frame(answer), () => socket.destroy());
+              else socket.destroy();
+            }
+            return;
+          }
           if (raw.length === 0) continue; // empty block: a keep-alive at most
           let ack: Buffer | null;
           try {
@@ -89,9 +111,14 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
     };
 
     socket.on('data', (chunk: Buffer) => {
+      if (closing) return; // the rest is the refused frame
       const frames = deframer.feed(chunk);
-      if (frames.length === 0) return;
       queue.push(...frames);
+      if (refused) {
+        closing = true;
+        queue.push(refused);
+      }
+      if (queue.length === 0) return;
       void drain();
     });
     socket.on('timeout', () => {

@@ -6,11 +6,14 @@ import type tls from 'node:tls';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Hl7Charset } from '../../hl7/charset.js';
+import { buildAck, HL7_ERROR_CODES } from '../../hl7/ack.js';
 import { createMllpServer, type MllpServer } from '../../mllp/server.js';
+import { downloadHeaders, safeDocumentType } from './download-headers.js';
 import { DropScanner } from './drop-scanner.js';
 import { receiveHl7 } from './receive-hl7.js';
 import { receiveJsonDocument } from './receive-json.js';
 import { EhrSandboxStore, SANDBOX_ACK_MODES, type ReceivedItem } from './store.js';
+import { listQuery, summarise } from './listing.js';
 
 /**
  * A hospital EHR that receives documents, for development and end-to-end tests: an MLLP
@@ -28,6 +31,11 @@ export interface EhrSandboxOptions {
   mllpHost?: string;
   /** Serve MLLP over TLS. */
   mllpTls?: tls.TlsOptions;
+  /**
+   * Largest MLLP frame read (default SANDBOX_EHR_MAX_FRAME_BYTES or 32 MiB: an ORU carrying the
+   * engine's largest document, 20 MB in base64). A larger one is answered AR and the
+   * connection closed, without buffering the rest.
+   */
   maxFrameBytes?: number;
   /** Charset assumed when MSH-18 is empty (default UTF-8). */
   defaultCharset?: Hl7Charset;
@@ -39,6 +47,15 @@ export interface EhrSandboxOptions {
   bodyLimit?: number;
   /** Items kept in memory (default 500). */
   maxItems?: number;
+  /** Bytes kept in memory, texts and documents together (default SANDBOX_EHR_MAX_STORED_BYTES or 64 MiB). */
+  maxStoredBytes?: number;
+}
+
+export const DEFAULT_SANDBOX_MAX_FRAME_BYTES = 32 * 1024 * 1024;
+
+function positiveFromEnv(name: string): number | undefined {
+  const v = Number(process.env[name]);
+  return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
 export interface EhrSandboxInfo {
@@ -63,7 +80,8 @@ export function getEhrSandboxInfo(app: FastifyInstance): EhrSandboxInfo {
 const modeBody = z.object({ ack: z.enum(SANDBOX_ACK_MODES) });
 
 export const ehrSandbox: FastifyPluginAsync<EhrSandboxOptions> = async (app, opts) => {
-  const store = new EhrSandboxStore(opts.maxItems);
+  const store = new EhrSandboxStore({ maxItems: opts.maxItems, maxBytes: opts.maxStoredBytes ?? positiveFromEnv('SANDBOX_EHR_MAX_STORED_BYTES') });
+  const maxFrameBytes = opts.maxFrameBytes ?? positiveFromEnv('SANDBOX_EHR_MAX_FRAME_BYTES') ?? DEFAULT_SANDBOX_MAX_FRAME_BYTES;
   const info: EhrSandboxInfo = { mllpHost: '', mllpPort: 0, dropDir: opts.dropDir ?? '', processedDir: '', store };
   sandboxes.set(app.server, info);
   let createdDropDir = false;
@@ -78,9 +96,15 @@ export const ehrSandbox: FastifyPluginAsync<EhrSandboxOptions> = async (app, opt
 
   app.addHook('onReady', async () => {
     mllp = createMllpServer({
-      maxFrameBytes: opts.maxFrameBytes,
+      maxFrameBytes,
       tls: opts.mllpTls,
       onMessage: async (raw) => receiveHl7(raw, 'mllp', store, { fallbackCharset: opts.defaultCharset }).ack,
+      oversizeReply: () => {
+        const reason = `frame over ${maxFrameBytes} bytes refused`;
+        store.add({ transport: 'mllp', controlId: null, messageType: null, ack: 'AR', accepted: false, errors: [reason], raw: '', rawElided: '' });
+        // The header was never read: an AR with an empty MSA-2, as for an unreadable message.
+        return Buffer.from(buildAck(null, { ackCode: 'AR', text: reason, errors: [{ ...HL7_ERROR_CODES.applicationError, message: reason }] }), 'utf8');
+      },
     });
     const bound = await mllp.listen(opts.mllpPort ?? 0, opts.mllpHost ?? '127.0.0.1');
     info.mllpHost = bound.host;
@@ -137,11 +161,34 @@ export const ehrSandbox: FastifyPluginAsync<EhrSandboxOptions> = async (app, opt
     return reply.code(200).send({ status: result.status, id: result.itemId, transactionId: result.transactionId });
   });
 
-  app.get('/_admin/received', async (req) => {
-    const query = req.query as { raw?: string };
-    const withRaw = query.raw !== '0' && query.raw !== 'false';
-    const items = store.list().map((i): Partial<ReceivedItem> => (withRaw ? i : { ...i, raw: undefined }));
-    return { items, duplicates: store.duplicates, mode: store.mode };
+  // Never the whole store at once: a page of summaries (no message text beyond a short preview,
+  // no document), then one item, its text or its document on their own routes.
+  app.get('/_admin/received', async (req, reply) => {
+    const query = listQuery(req.query);
+    if (!query.ok) return reply.code(400).send({ error: query.error });
+    const page = store.page(query.value);
+    return {
+      items: page.items.map(summarise),
+      nextBefore: page.nextBefore,
+      total: store.list().length,
+      storedBytes: store.storedBytes,
+      maxStoredBytes: store.maxBytes,
+      duplicates: store.duplicates,
+      mode: store.mode,
+    };
+  });
+
+  app.get('/_admin/received/:id', async (req, reply) => {
+    const item = store.get((req.params as { id: string }).id);
+    if (!item) return reply.code(404).send({ error: 'no such item' });
+    const { raw: _raw, ...rest } = item;
+    return rest;
+  });
+
+  app.get('/_admin/received/:id/raw', async (req, reply) => {
+    const item = store.get((req.params as { id: string }).id);
+    if (!item || item.notKept) return reply.code(404).send({ error: 'no message text for this id' });
+    return reply.headers(downloadHeaders('text/plain; charset=utf-8', `message-${item.id}`)).send(item.raw);
   });
 
   app.get('/_admin/received/:id/document', async (req, reply) => {
@@ -149,7 +196,8 @@ export const ehrSandbox: FastifyPluginAsync<EhrSandboxOptions> = async (app, opt
     const item = store.get(id);
     const bytes = store.document(id);
     if (!item || !bytes) return reply.code(404).send({ error: 'no document for this id' });
-    return reply.type(item.document?.contentType === 'application/txt' ? 'text/plain' : (item.document?.contentType ?? 'application/octet-stream')).send(bytes);
+    const type = safeDocumentType(item.document?.contentType);
+    return reply.headers(downloadHeaders(type, `document-${item.id}`)).send(bytes);
   });
 
   app.post('/_admin/mode', async (req, reply) => {

@@ -18,6 +18,8 @@ export interface ReceivedDocumentInfo {
 
 export interface ReceivedItem {
   id: string;
+  /** Arrival order (1, 2, ...): the listing's cursor, stable while older items are evicted. */
+  seq: number;
   transport: SandboxTransport;
   receivedAt: string;
   /** MSH-10, JSON transactionId, or the HPRIM file base name. */
@@ -37,22 +39,57 @@ export interface ReceivedItem {
   document?: ReceivedDocumentInfo;
   /** Files of a file-drop delivery, as found in the drop folder. */
   files?: string[];
+  /** Set when the message alone was over the store's byte limit: its text and document were not kept. */
+  notKept?: string;
 }
+
+export interface EhrSandboxStoreLimits {
+  /** Items kept (default 500). */
+  maxItems?: number;
+  /** Bytes kept in total, message texts and documents together (default 64 MiB); the oldest go first. */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_STORED_ITEMS = 500;
+export const DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024;
 
 export class EhrSandboxStore {
   mode: SandboxAckMode = 'AA';
   duplicates = 0;
   private items: ReceivedItem[] = [];
   private documents = new Map<string, Buffer>();
+  private sizes = new Map<string, number>();
   private seen = new Set<string>();
-  private readonly maxItems: number;
+  private nextSeq = 1;
+  private bytes = 0;
+  readonly maxItems: number;
+  readonly maxBytes: number;
 
-  constructor(maxItems = 500) {
-    this.maxItems = maxItems;
+  constructor(limits: EhrSandboxStoreLimits = {}) {
+    this.maxItems = limits.maxItems ?? DEFAULT_MAX_STORED_ITEMS;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_STORED_BYTES;
   }
 
+  /** Every item kept, oldest first (in-process callers: tests, harnesses). */
   list(): readonly ReceivedItem[] {
     return this.items;
+  }
+
+  /** Approximate bytes held: message texts (one byte per character) plus document bytes. */
+  get storedBytes(): number {
+    return this.bytes;
+  }
+
+  /** One page, newest first: at most `limit` items received before the item numbered `before`. */
+  page(opts: { limit: number; before?: number }): { items: ReceivedItem[]; nextBefore: number | null } {
+    const items: ReceivedItem[] = [];
+    for (let i = this.items.length - 1; i >= 0 && items.length < opts.limit; i--) {
+      const item = this.items[i] as ReceivedItem;
+      if (opts.before === undefined || item.seq < opts.before) items.push(item);
+    }
+    const last = items.at(-1);
+    const more = last !== undefined && this.items[0] !== undefined && this.items[0].seq < last.seq;
+    return { items, nextBefore: more ? last.seq : null };
   }
 
   get(id: string): ReceivedItem | undefined {
@@ -70,15 +107,29 @@ export class EhrSandboxStore {
     return true;
   }
 
-  add(item: Omit<ReceivedItem, 'id' | 'receivedAt'>, documentBytes?: Buffer, dedupeKey?: string): ReceivedItem {
-    const full: ReceivedItem = { id: randomUUID(), receivedAt: new Date().toISOString(), ...item };
+  add(item: Omit<ReceivedItem, 'id' | 'seq' | 'receivedAt'>, documentBytes?: Buffer, dedupeKey?: string): ReceivedItem {
+    let full: ReceivedItem = { id: randomUUID(), seq: this.nextSeq++, receivedAt: new Date().toISOString(), ...item };
+    let size = sizeOf(full, documentBytes);
+    if (size > this.maxBytes) {
+      // Keep the verdict, not the bytes: one message must not push out everything else (or,
+      // bigger than the limit itself, break it).
+      full = { ...full, raw: '', rawElided: '', notKept: `message of about ${size} bytes is over the receiver's limit of ${this.maxBytes}` };
+      documentBytes = undefined;
+      size = 0;
+    }
     this.items.push(full);
+    this.sizes.set(full.id, size);
+    this.bytes += size;
     if (documentBytes) this.documents.set(full.id, documentBytes);
     if (full.accepted && dedupeKey) this.seen.add(dedupeKey);
-    // A long-running sandbox must not grow without bound: drop the oldest (dedupe keys stay).
-    while (this.items.length > this.maxItems) {
+    // A long-running sandbox must not grow without bound, in count or in bytes: drop the oldest
+    // (dedupe keys stay, so a late resend of an evicted message is still a duplicate).
+    while (this.items.length > this.maxItems || this.bytes > this.maxBytes) {
       const old = this.items.shift();
-      if (old) this.documents.delete(old.id);
+      if (!old) break;
+      this.documents.delete(old.id);
+      this.bytes -= this.sizes.get(old.id) ?? 0;
+      this.sizes.delete(old.id);
     }
     return full;
   }
@@ -86,8 +137,15 @@ export class EhrSandboxStore {
   reset(): void {
     this.items = [];
     this.documents.clear();
+    this.sizes.clear();
+    this.bytes = 0;
     this.seen.clear();
     this.duplicates = 0;
     this.mode = 'AA';
   }
+}
+
+function sizeOf(item: ReceivedItem, documentBytes: Buffer | undefined): number {
+  // The elided text usually is a small copy; when nothing was elided it is the same string.
+  return item.raw.length + (item.rawElided === item.raw ? 0 : item.rawElided.length) + (documentBytes?.length ?? 0);
 }
