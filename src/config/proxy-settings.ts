@@ -3,21 +3,23 @@ import { z } from 'zod';
 /**
  * Settings for running behind a TLS-terminating reverse proxy (issue 6, item 11).
  *
- * `trustProxy` is handed to Fastify as is: false (default: X-Forwarded-* ignored), true (trust
- * every hop: only when nothing but the proxy can reach the engine), a hop count, or a list of
- * the proxies' addresses/CIDRs. From the environment: `true`, `false`, `2`, or
- * `10.0.0.1,10.0.0.0/8`.
+ * `trustProxy` is handed to Fastify: false (default: X-Forwarded-* ignored), true (trust every
+ * hop: only when nothing but the proxy can reach the engine), or the proxies' addresses/CIDRs
+ * (`10.0.0.1,10.0.0.0/8`, or `loopback`). A bare hop count is refused: Fastify 5 no longer
+ * honours one (it cannot tell the proxy from a client that sends the header itself).
  */
 export const trustProxySchema = z
-  .union([z.boolean(), z.number().int().nonnegative(), z.array(z.string().min(1)), z.string()])
+  .union([z.boolean(), z.array(z.string().min(1)), z.string()])
   .default(false)
-  .transform((v): boolean | number | string[] => {
+  .transform((v): boolean | string[] => {
     if (typeof v !== 'string') return v;
     const s = v.trim().toLowerCase();
     if (['', '0', 'false', 'no', 'off'].includes(s)) return false;
     if (['true', 'yes', 'on'].includes(s)) return true;
-    if (/^\d+$/.test(s)) return Number(s);
     return v.split(/[\s,]+/).filter(Boolean);
+  })
+  .refine((v) => !Array.isArray(v) || v.every((a) => !/^\d+$/.test(a)), {
+    message: 'give the proxies\' addresses (e.g. 10.0.0.1 or 10.0.0.0/8), or true; a hop count is not supported',
   });
 
 /**

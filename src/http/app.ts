@@ -1,12 +1,13 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../server/context.js';
 import { mountSandboxes } from '../sandboxes/mount.js';
-import { installApiAuth } from './auth/auth-plugin.js';
+import { installAccessControl } from './access/access-control.js';
+import { tagRoutes } from './access/route-access.js';
+import { installRouteRegistry } from './access/route-registry.js';
 import { installErrorHandler } from './errors.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -33,14 +34,17 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     logger: false,
     // A 50 MB CSV arrives as a stream (PUT /api/imports/:id/file), not through this limit.
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: false,
+    trustProxy: ctx.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
+  // Before any route, so it sees every route of every prefix and plugin.
+  installRouteRegistry(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
+  // After the cookie parser (its onRequest hook must run first), before any route.
+  installAccessControl(app, { db: ctx.store.db, config: ctx.config });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'ehr-bridge API', version: '0.1.0', description: 'Bulk import, sync and document delivery between EMRs and partner platforms.' },
@@ -53,9 +57,11 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(async (scope) => {
+    tagRoutes(scope, 'public');
+    await scope.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  });
 
-  installApiAuth(app, ctx.store.db);
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(apiKeyRoutes, { ctx });

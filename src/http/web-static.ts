@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { tagRoutes } from './access/route-access.js';
 
 /**
  * Where `npm run build:web` writes the UI bundle: `dist/web` at the repository root, found by
@@ -23,11 +24,18 @@ function repoRoot(from: string): string {
 
 /**
  * Serves the built React UI at `/`, with a fallback to index.html for the UI's own routes
- * (`/imports/123`), while API, sandbox and docs paths keep their JSON 404s.
+ * (`/imports/123`), while API, sandbox and docs paths keep their JSON 404s. The not-found
+ * handler is reached without authentication (nothing matched), so it serves only the static
+ * index.html or a fixed error, never data.
  */
 export async function serveWebUi(app: FastifyInstance): Promise<boolean> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) return false;
-  await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  // The UI's files are public (the data comes from /api, behind the login). Tagged by an
+  // onRoute hook inside an encapsulating plugin, since @fastify/static declares the routes.
+  await app.register(async (scope) => {
+    tagRoutes(scope, 'public');
+    await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
+  });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const apiLike = /^\/(api|sandbox|docs|fhir|oauth|metrics|healthz)(\/|$)/.test(path);

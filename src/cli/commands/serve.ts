@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
 import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
+import type { AdminLogin } from '../../http/auth/admin-account.js';
 import { startServer } from '../../server/start.js';
+
+/**
+ * The admin login as the banner shows it: the password itself only on the start that generated
+ * it (it is in the file afterwards, readable by the account that runs the engine); never one that
+ * came from the environment.
+ */
+function loginLine(admin: AdminLogin): string {
+  if (admin.source === 'generated') return `${admin.user} / ${admin.password}   (kept in ${admin.passwordFile})`;
+  if (admin.source === 'environment') return `${admin.user} / (from EHR_BRIDGE_ADMIN_PASSWORD)`;
+  return admin.passwordFile ? `${admin.user} / (password in ${admin.passwordFile})` : `${admin.user} / (unchanged since it was set; EHR_BRIDGE_ADMIN_PASSWORD replaces it)`;
+}
 
 export function registerServeCommand(program: Command): void {
   program
@@ -19,7 +31,7 @@ export function registerServeCommand(program: Command): void {
         `  web UI        ${url}/`,
         `  API docs      ${url}/docs`,
         `  database      ${ctx.store.dialect === 'sqlite' ? ctx.config.databaseUrl : 'PostgreSQL'} (queue: ${ctx.queue.kind})`,
-        `  login         ${admin.user} / ${admin.password ?? '(set by EHR_BRIDGE_ADMIN_PASSWORD)'}${admin.passwordFile ? `   (kept in ${admin.passwordFile})` : ''}`,
+        `  login         ${loginLine(admin)}`,
       ];
       if (ctx.config.sandboxes) {
         lines.push(

@@ -1,48 +1,78 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../../config/config.js';
+import { isPostgresUrl } from '../../config/config.js';
 import type { Db } from '../../store/db.js';
+import { ADMIN_PASSWORD_SETTING } from './password-stamp.js';
 import { hashSecret, randomToken, verifySecret } from './secrets.js';
-
-const SETTING_KEY = 'admin_password_hash';
 
 export interface AdminLogin {
   user: string;
-  /** Known only when it comes from configuration or was generated on this machine. */
+  /**
+   * Where the password came from: `generated` on this start (the only case the banner prints
+   * it), `environment` (EHR_BRIDGE_ADMIN_PASSWORD), or `stored` (generated on an earlier start,
+   * or set earlier by the environment).
+   */
+  source: 'generated' | 'environment' | 'stored';
+  /** Known only when generated on this start or given by the environment; never printed for the latter. */
   password: string | undefined;
+  /** The file beside the SQLite database holding a generated password (mode 0600). */
   passwordFile: string | undefined;
+}
+
+export function adminPasswordFile(config: Config): string {
+  return join(dirname(isPostgresUrl(config.databaseUrl) ? './data/x' : config.databaseUrl), 'admin-password.txt');
 }
 
 /**
  * The UI's admin account. The password comes from EHR_BRIDGE_ADMIN_PASSWORD; without it, a
  * random one is generated on first start, stored hashed in the database and in clear in a
- * file beside the SQLite database (mode 0600) so `npm start` can print it every time.
+ * file beside the SQLite database (mode 0600).
+ *
+ * Safe when two processes start at once: the generated hash is inserted only if absent, and the
+ * process that loses reads the winner's row (its own password is thrown away, never printed).
+ * A changed environment password replaces the hash and ends every session (sessions carry a
+ * stamp of the hash they were opened under; the delete just clears them out at once).
  */
 export async function ensureAdminAccount(db: Db, config: Config): Promise<AdminLogin> {
+  const file = adminPasswordFile(config);
+  const stored = async () => (await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst())?.value;
   if (config.admin.password) {
-    const value = await hashSecret(config.admin.password);
-    await db
-      .insertInto('settings')
-      .values({ key: SETTING_KEY, value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-      .execute();
-    return { user: config.admin.user, password: config.admin.password, passwordFile: undefined };
+    const current = await stored();
+    if (!current || !(await verifySecret(config.admin.password, current))) await setAdminPassword(db, config.admin.password);
+    return { user: config.admin.user, source: 'environment', password: config.admin.password, passwordFile: undefined };
   }
-  const file = join(dirname(config.databaseUrl.startsWith('postgres') ? './data/x' : config.databaseUrl), 'admin-password.txt');
-  const existing = await db.selectFrom('settings').select('value').where('key', '=', SETTING_KEY).executeTakeFirst();
-  if (existing) {
-    const known = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-    return { user: config.admin.user, password: known, passwordFile: known ? file : undefined };
-  }
+  if (await stored()) return { user: config.admin.user, source: 'stored', password: undefined, passwordFile: existsSync(file) ? file : undefined };
   const password = randomToken('', 12);
-  await db.insertInto('settings').values({ key: SETTING_KEY, value: await hashSecret(password) }).execute();
+  const inserted = await db
+    .insertInto('settings')
+    .values({ key: ADMIN_PASSWORD_SETTING, value: await hashSecret(password) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+    // Another process generated it first: its password is the one in the database and the file.
+    return { user: config.admin.user, source: 'stored', password: undefined, passwordFile: file };
+  }
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${password}\n`, { mode: 0o600 });
   } catch {
     // Printing it once is still enough to log in.
   }
-  return { user: config.admin.user, password, passwordFile: file };
+  return { user: config.admin.user, source: 'generated', password, passwordFile: file };
+}
+
+/** Replaces the admin password and ends every session opened under the old one. */
+export async function setAdminPassword(db: Db, password: string): Promise<void> {
+  const value = await hashSecret(password);
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('settings')
+      .values({ key: ADMIN_PASSWORD_SETTING, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+    await tx.deleteFrom('sessions').execute();
+  });
 }
 
 export async function checkAdminPassword(db: Db, config: Config, user: string, password: string): Promise<boolean> {
@@ -51,6 +81,6 @@ export async function checkAdminPassword(db: Db, config: Config, user: string, p
     await hashSecret(password);
     return false;
   }
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SETTING_KEY).executeTakeFirst();
+  const row = await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst();
   return row ? verifySecret(password, row.value) : false;
 }

@@ -6,14 +6,12 @@ import { FhirError } from './fhir-error.js';
 /**
  * Bearer tokens from `POST /oauth/token` (RFC 6750). 401 with `WWW-Authenticate` when the
  * token is missing, unknown, revoked or expired; 403 when it lacks the route's technical scope.
+ * Called by the access hook (access/access-control.ts) for routes declaring
+ * `config: { access: { fhirScope } }`.
  */
 declare module 'fastify' {
   interface FastifyRequest {
     fhirClient?: TokenPrincipal;
-  }
-  interface FastifyContextConfig {
-    /** Technical scope the route needs (e.g. COMMUNICATIONREQUEST_CREATE); unset = public. */
-    fhirScope?: string;
   }
 }
 

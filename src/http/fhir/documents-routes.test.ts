@@ -13,7 +13,7 @@ describe('documents and OAuth clients admin API', () => {
   afterAll(async () => h.close());
 
   const call = async (path: string, init: RequestInit = {}, auth = true) => {
-    const res = await fetch(`${h.url}${path}`, { ...init, headers: { ...(auth ? { cookie } : {}), ...((init.headers as Record<string, string>) ?? {}) } });
+    const res = await fetch(`${h.url}${path}`, { ...init, headers: { ...(auth ? { cookie, origin: h.url } : {}), ...((init.headers as Record<string, string>) ?? {}) } });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentRejectedError } from '../../flows/send-to-ehr/errors.js';
 import type { AppContext } from '../../server/context.js';
-import { authenticateFhir, requireScope } from './bearer-auth.js';
 import { capabilityStatement, OPERATIONS, operationDefinition } from './capability-statement.js';
 import { EmrProxy } from './emr-proxy.js';
 import { FhirError, invalidReference, operationOutcome } from './fhir-error.js';
@@ -32,7 +31,6 @@ function queryPairs(req: FastifyRequest): [string, string][] {
 }
 
 export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) => {
-  const db = ctx.store.db;
   const service = () => ctx.sendToEhr();
   const proxy = new EmrProxy(() => ctx.sendToEhr().emr());
   const maxPayload = ctx.config.ehr.maxPayloadBytes;
@@ -99,13 +97,8 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 
   // ---- auth, errors, not found -------------------------------------------------------------
-  app.addHook('onRequest', async (req) => {
-    const scope = req.routeOptions.config?.fhirScope;
-    if (!scope) return;
-    const principal = await authenticateFhir(req, db);
-    requireScope(principal, scope);
-    req.fhirClient = principal;
-  });
+  // Authentication: each route declares `config.access` ({ fhirScope } or 'public'); the
+  // engine's one access hook (access/access-control.ts) enforces it on the matched route.
 
   app.setErrorHandler((err: FastifyError | FhirError | DocumentRejectedError, req, reply) => {
     if (err instanceof FhirError) {
@@ -136,10 +129,10 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   );
 
   // ---- metadata -----------------------------------------------------------------------------
-  app.get('/metadata', { schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (req, reply) =>
+  app.get('/metadata', { config: { access: 'public' }, schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (req, reply) =>
     send(req, reply, 200, capabilityStatement(fhirBase(req), `${engineBase(req)}/oauth/token`)),
   );
-  app.get<{ Params: { id: string } }>('/OperationDefinition/:id', { schema: { tags: ['fhir'], hide: true } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/OperationDefinition/:id', { config: { access: 'public' }, schema: { tags: ['fhir'], hide: true } }, async (req, reply) => {
     const op = Object.values(OPERATIONS).find((o) => o.id === req.params.id);
     if (!op) throw new FhirError(404, 'not-found', `OperationDefinition/${req.params.id} is not known`);
     return send(req, reply, 200, operationDefinition(op, fhirBase(req)));
@@ -148,7 +141,7 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   // ---- $send-to-ehr -------------------------------------------------------------------------
   app.post(
     '/CommunicationRequest/$send-to-ehr',
-    { config: { fhirScope: 'COMMUNICATIONREQUEST_CREATE' }, schema: { tags: ['fhir'], summary: 'Send a document to the EHR (Lifen-compatible)' } },
+    { config: { access: { fhirScope: 'COMMUNICATIONREQUEST_CREATE' } }, schema: { tags: ['fhir'], summary: 'Send a document to the EHR (Lifen-compatible)' } },
     async (req, reply) => {
       if (!JSON_TYPES.includes(mediaType(req))) {
         throw new FhirError(415, 'not-supported', `Send the Parameters as ${JSON_TYPES.join(' or ')}`);
@@ -171,7 +164,7 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   // ---- $tracking ----------------------------------------------------------------------------
   app.get(
     '/CommunicationRequest/$tracking',
-    { config: { fhirScope: 'COMMUNICATIONREQUEST_CREATE' }, schema: { tags: ['fhir'], summary: 'Delivery status of a sending' } },
+    { config: { access: { fhirScope: 'COMMUNICATIONREQUEST_CREATE' } }, schema: { tags: ['fhir'], summary: 'Delivery status of a sending' } },
     async (req, reply) => {
       const id = new URLSearchParams(req.url.split('?')[1] ?? '').get('transaction-id')?.trim();
       if (!id) throw new FhirError(400, 'required', 'transaction-id is required', { expression: ['transaction-id'] });
@@ -190,10 +183,10 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
     const search = async (req: FastifyRequest, reply: FastifyReply, pairs: [string, string][]) =>
       send(req, reply, 200, await proxy.search(type, pairs, fhirBase(req)));
 
-    app.get(`/${type}`, { config: { fhirScope: `${upper}_SEARCH` }, schema: { tags: ['fhir'], summary: `Search ${type}` } }, async (req, reply) =>
+    app.get(`/${type}`, { config: { access: { fhirScope: `${upper}_SEARCH` } }, schema: { tags: ['fhir'], summary: `Search ${type}` } }, async (req, reply) =>
       search(req, reply, queryPairs(req)),
     );
-    app.post(`/${type}/_search`, { config: { fhirScope: `${upper}_SEARCH` }, schema: { tags: ['fhir'], summary: `Search ${type} (form body)` } }, async (req, reply) => {
+    app.post(`/${type}/_search`, { config: { access: { fhirScope: `${upper}_SEARCH` } }, schema: { tags: ['fhir'], summary: `Search ${type} (form body)` } }, async (req, reply) => {
       if (req.body !== undefined && mediaType(req) !== 'application/x-www-form-urlencoded') {
         throw new FhirError(415, 'not-supported', 'POST _search takes application/x-www-form-urlencoded');
       }
@@ -201,7 +194,7 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
       // Parameters may be split between the URL and the body (https://hl7.org/fhir/R4/http.html#search).
       return search(req, reply, [...queryPairs(req), ...form]);
     });
-    app.get<{ Params: { id: string } }>(`/${type}/:id`, { config: { fhirScope: `${upper}_READ` }, schema: { tags: ['fhir'], summary: `Read ${type}` } }, async (req, reply) =>
+    app.get<{ Params: { id: string } }>(`/${type}/:id`, { config: { access: { fhirScope: `${upper}_READ` } }, schema: { tags: ['fhir'], summary: `Read ${type}` } }, async (req, reply) =>
       send(req, reply, 200, await proxy.read(type, req.params.id)),
     );
   }

@@ -1,3 +1,4 @@
+import fastifyFormbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { AppContext } from '../../server/context.js';
 import { verifyClientCredentials } from './clients.js';
@@ -50,6 +51,8 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 }
 
 export const oauthTokenRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  // Form bodies (RFC 6749 §4.4.2) are parsed here only: the engine API takes JSON alone.
+  await app.register(fastifyFormbody);
   app.setErrorHandler((err: FastifyError | OauthError, _req, reply) => {
     if (err instanceof OauthError) {
       if (err.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="ehr-bridge", charset="UTF-8"');
@@ -64,7 +67,7 @@ export const oauthTokenRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (
     return sendOauth(reply, 500, { error: 'server_error', error_description: 'internal error' });
   });
 
-  app.post('/oauth/token', { bodyLimit: 64 * 1024, schema: { tags: ['oauth'], summary: 'OAuth 2.0 client credentials token endpoint' } }, async (req, reply) => {
+  app.post('/oauth/token', { config: { access: 'public' }, bodyLimit: 64 * 1024, schema: { tags: ['oauth'], summary: 'OAuth 2.0 client credentials token endpoint' } }, async (req, reply) => {
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const grantType = field(body, 'grant_type');
     if (!grantType) throw new OauthError(400, 'invalid_request', 'grant_type is required');

@@ -23,7 +23,7 @@ describe('import API', () => {
   });
 
   const call = async (path: string, init: RequestInit = {}, auth = true) => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { ...(auth ? { cookie } : {}), ...(init.headers ?? {}) } });
+    const res = await fetch(`${server.url}${path}`, { ...init, headers: { ...(auth ? { cookie, origin: server.url } : {}), ...(init.headers ?? {}) } });
     const text = await res.text();
     let body: any = text;
     try {
