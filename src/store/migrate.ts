@@ -1,5 +1,7 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './db.js';
+import { ADVISORY_LOCKS, withPgAdvisoryLock } from './pg-advisory-lock.js';
+import { withSqliteWriteLock } from './sqlite-write-lock.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leases.js';
 import * as m0003 from './migrations/0003-documents.js';
@@ -22,9 +24,23 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+/**
+ * Brings the schema up to date. Safe when several processes start at the same moment on a new
+ * database (an orchestrator starting replicas): on PostgreSQL they take turns under an
+ * advisory lock (kysely's own lock covers the migrations but not the creation of its tables);
+ * on a SQLite file the whole migration is one `BEGIN IMMEDIATE` transaction.
+ */
 export async function migrateToLatest(store: Store): Promise<void> {
+  if (store.dialect === 'postgres') return withPgAdvisoryLock(store.url, ADVISORY_LOCKS.migrations, () => migrate(store.db));
+  // An in-memory database belongs to one connection: nobody else can race it.
+  if (store.url === ':memory:') return migrate(store.db);
+  return withSqliteWriteLock(store.url, (db) => migrate(db));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function migrate(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({
-    db: store.db,
+    db,
     provider: new StaticProvider(),
     migrationTableName: 'ehr_bridge_migrations',
     migrationLockTableName: 'ehr_bridge_migrations_lock',
