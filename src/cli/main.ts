@@ -4,6 +4,8 @@ import { registerClientsCommand } from './commands/clients.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
+import { installProcessGuards } from './process-guards.js';
+import { createLogger } from '../logging/logger.js';
 
 /**
  * `ehr-bridge`: one binary for the server, the sandboxes and the command-line jobs. Each
@@ -16,6 +18,11 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServeCommand(program);
+// Only the long-running server keeps going after an unhandled rejection; a one-shot command
+// (import, api-keys...) keeps Node's default and fails loudly.
+program.hook('preAction', (_program, command) => {
+  if (command.name() === 'serve') installProcessGuards(createLogger());
+});
 registerSandboxCommand(program);
 registerImportCommand(program);
 registerApiKeysCommand(program);

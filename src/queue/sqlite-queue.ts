@@ -20,6 +20,8 @@ export class SqliteQueue implements JobQueue {
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private handlers: JobHandlers = {};
   private running = new Set<Promise<void>>();
+  /** Ids of the jobs whose handler runs now: the only leases the heartbeat renews. */
+  private runningIds = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -28,6 +30,7 @@ export class SqliteQueue implements JobQueue {
   private concurrency = 4;
   private pollIntervalMs = 250;
   private wakeScheduled = false;
+  private claimFailures = 0;
 
   constructor(
     private readonly db: Db,
@@ -78,6 +81,7 @@ export class SqliteQueue implements JobQueue {
     this.abort = new AbortController();
     await this.registerWorker();
     await this.releaseDeadWorkers();
+    // beat() catches everything it does; the interval never holds a rejected promise.
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
     this.schedule(0);
@@ -114,6 +118,7 @@ export class SqliteQueue implements JobQueue {
   private schedule(delay: number): void {
     if (this.stopping) return;
     if (this.timer) clearTimeout(this.timer);
+    // tick() catches everything it does (see there).
     this.timer = setTimeout(() => void this.tick(), delay);
     this.timer.unref();
   }
@@ -124,16 +129,26 @@ export class SqliteQueue implements JobQueue {
       while (this.running.size < this.concurrency && !this.stopping) {
         const job = await this.claim();
         if (!job) break;
-        const p = this.execute(job).finally(() => {
-          this.running.delete(p);
-          this.schedule(0);
-        });
+        this.runningIds.add(job.id);
+        // `execute` handles its own failures; the catch is the last line of defence so that a
+        // rejected job promise can never become an unhandled rejection (which ends the process).
+        const p: Promise<void> = this.execute(job)
+          .catch((e: unknown) => this.logger.error({ err: safeError(e), jobId: job.id }, 'queue: job bookkeeping failed'))
+          .finally(() => {
+            this.runningIds.delete(job.id);
+            this.running.delete(p);
+            this.schedule(0);
+          });
         this.running.add(p);
       }
+      this.claimFailures = 0;
     } catch (e) {
-      this.logger.error({ err: e }, 'queue: claiming a job failed');
+      // Typically the file is locked by another process beyond the busy timeout. Back off:
+      // each try blocks this process for up to the busy timeout (better-sqlite3 waits in-thread).
+      this.claimFailures++;
+      this.logger.error({ err: safeError(e), failures: this.claimFailures }, 'queue: claiming a job failed; trying again later');
     }
-    this.schedule(this.pollIntervalMs);
+    this.schedule(this.claimFailures ? Math.min(30_000, this.pollIntervalMs * 2 ** Math.min(this.claimFailures, 10)) : this.pollIntervalMs);
   }
 
   private async claim() {
@@ -165,9 +180,19 @@ export class SqliteQueue implements JobQueue {
     });
   }
 
-  private async execute(job: { id: string; name: string; payload: string; attempts: number; max_attempts: number }) {
+  /**
+   * Runs one claimed job, then records its end. Never rejects: a failure of the queue's own
+   * bookkeeping (the database is locked by another process for longer than the busy timeout,
+   * e.g. a CLI import or a backup) is logged and left to the lease. The job keeps its claim,
+   * the heartbeat stops renewing it (it renews running jobs only), and once the lease expires
+   * any worker claims the job again. Handlers are idempotent per job, so a job whose success
+   * could not be recorded and runs again does nothing twice.
+   */
+  private async execute(job: { id: string; name: string; payload: string; attempts: number; max_attempts: number }): Promise<void> {
     const handler = this.handlers[job.name];
     const logger = this.logger.child({ job: job.name, jobId: job.id, attempt: job.attempts });
+    let failure: unknown;
+    let failed = false;
     try {
       if (!handler) throw new Error(`no handler for job ${job.name}`);
       await handler(JSON.parse(job.payload) as Record<string, unknown>, {
@@ -176,20 +201,27 @@ export class SqliteQueue implements JobQueue {
         logger,
         signal: this.abort.signal,
       });
-      await this.db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      failed = true;
+      failure = e;
+    }
+    try {
+      if (!failed) {
+        await this.db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
+        return;
+      }
+      const message = e2message(failure);
       if (this.stopping && this.abort.signal.aborted) {
         // Interrupted by shutdown: not the job's fault, give the attempt back.
         await this.db
           .updateTable('jobs')
           .set({ locked_by: null, locked_until: null, attempts: Math.max(0, job.attempts - 1) })
           .where('id', '=', job.id)
-          .execute()
-          .catch(() => undefined);
+          .execute();
         return;
       }
       const final = job.attempts >= job.max_attempts;
+      // The message is the handler's; handlers keep patient data out of their errors.
       logger[final ? 'error' : 'warn']({ err: { message } }, final ? 'job failed for good' : 'job failed, will retry');
       await this.db
         .updateTable('jobs')
@@ -200,7 +232,13 @@ export class SqliteQueue implements JobQueue {
           run_at: new Date(Date.now() + retryDelayMs(job.attempts)).toISOString(),
         })
         .where('id', '=', job.id)
+        .where('locked_by', '=', this.workerId)
         .execute();
+    } catch (e) {
+      logger.error(
+        { err: safeError(e), handlerFailed: failed, leaseMs: LEASE_MS },
+        'queue: could not record the end of a job; it stays claimed and runs again when its lease expires',
+      );
     }
   }
 
@@ -216,10 +254,13 @@ export class SqliteQueue implements JobQueue {
     try {
       const until = new Date(Date.now() + LEASE_MS).toISOString();
       await this.db.updateTable('queue_workers').set({ heartbeat_at: nowIso() }).where('worker_id', '=', this.workerId).execute();
-      await this.db.updateTable('jobs').set({ locked_until: until }).where('locked_by', '=', this.workerId).execute();
+      // Only the jobs running now: a job whose end could not be recorded must see its lease
+      // expire, so that it is claimed again.
+      const ids = [...this.runningIds];
+      if (ids.length) await this.db.updateTable('jobs').set({ locked_until: until }).where('locked_by', '=', this.workerId).where('id', 'in', ids).execute();
       await this.releaseDeadWorkers();
     } catch (e) {
-      this.logger.warn({ err: e }, 'queue: heartbeat failed');
+      this.logger.warn({ err: safeError(e) }, 'queue: heartbeat failed');
     }
   }
 
@@ -243,4 +284,14 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function e2message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** What the log may carry of an infrastructure error: its name, code and message (SQL errors name no values). */
+function safeError(e: unknown): { name?: string; code?: string; message: string } {
+  if (e instanceof Error) return { name: e.name, code: (e as NodeJS.ErrnoException).code, message: e.message };
+  return { message: String(e) };
 }
