@@ -4,7 +4,8 @@ import { migrateToLatest } from '../store/migrate.js';
 
 /** For short CLI commands: opens the configured database (migrated), runs `fn`, closes it. */
 export async function withDatabase<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const store = openStore(loadConfig().databaseUrl);
+  const config = loadConfig();
+  const store = openStore(config.databaseUrl, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
   try {
     await migrateToLatest(store);
     return await fn(store.db);

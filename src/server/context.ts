@@ -13,6 +13,7 @@ import { createImportTarget } from '../flows/bulk-import/targets/create-target.j
 import { createSendToEhr, type SendToEhrService } from '../flows/send-to-ehr/create-service.js';
 
 /**
+import { purgeJobHandlers, schedulePurge } from '../retention/purge-job.js';
  * Everything a route, a job or a CLI command needs, built once per process from the
  * configuration. Partner clients are created lazily: in the embedded run the OnCall "partner"
  * is the sandbox on our own port, which is only known once the server listens.
@@ -36,7 +37,7 @@ export interface AppContext {
 
 export async function createContext(config: Config, opts: { logger?: Logger } = {}): Promise<AppContext> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
   await migrateToLatest(store);
   const queue = createQueue(store, logger);
   await queue.init();
@@ -96,8 +97,10 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       return sendToEhr;
     },
     async startWorker() {
-      await queue.start({ ...ctx.imports().jobHandlers(), ...ctx.sendToEhr().jobHandlers() }, { concurrency: config.workerConcurrency });
-      await ctx.sendToEhr().scheduleRetention();
+      const purge = { db: store.db, queue, config, logger, documents: (now: Date) => ctx.sendToEhr().runRetention(now) };
+      await queue.start({ ...ctx.imports().jobHandlers(), ...ctx.sendToEhr().jobHandlers(), ...purgeJobHandlers(purge) }, { concurrency: config.workerConcurrency });
+      // The retention policy's one purge job: now, then every retention.purgeIntervalMinutes.
+      await schedulePurge(purge);
     },
     async close() {
       await queue.stop();

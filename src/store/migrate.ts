@@ -6,6 +6,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-leases.js';
 import * as m0003 from './migrations/0003-documents.js';
 import * as m0004 from './migrations/0004-login-security.js';
+import * as m0007 from './migrations/0007-retention.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-leases': m0002,
   '0003-documents': m0003,
   '0004-login-security': m0004,
+  '0007-retention': m0007,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -62,6 +62,8 @@ export interface ImportRunsTable {
   started_at: string | null;
   finished_at: string | null;
   updated_at: string;
+  /** When the retention job purged the patient data of this run's rows (migration 0007). */
+  rows_purged_at?: string | null;
 }
 
 export interface ImportRowsTable {
@@ -184,6 +186,8 @@ export interface EhrDeliveriesTable {
   sent_at: string | null;
   finished_at: string | null;
   next_attempt_at: string | null;
+  /** When the message preview was reduced to its identifier-free form (migration 0007). */
+  preview_redacted_at?: string | null;
 }
 
 export interface EhrDeliveryAttemptsTable {

@@ -40,9 +40,9 @@ describe('message preview and default title', () => {
     expect(messagePreview(JSON.stringify({ document: { data: b64, sha256: 'a'.repeat(64) } }))).toContain('a'.repeat(64));
   });
 
-  it('builds last_first_birthdate_type_identifier and skips missing parts', () => {
-    expect(defaultDocumentTitle({ resourceType: 'Patient', name: [{ family: 'Le Goff', given: ['Anne', 'Marie'] }], birthDate: '1980-02-03' }, '11488-4', 'ID1')).toBe('Le-Goff_Anne_19800203_11488-4_ID1');
-    expect(defaultDocumentTitle({ resourceType: 'Patient' }, '11488-4', 'ID1')).toBe('11488-4_ID1');
+  it('builds type_day_identifier, without the patient name or birth date', () => {
+    // No name and no birth date (issue 6, item 9): LOINC, day accepted, control id.
+    expect(defaultDocumentTitle('11488-4', 'ID1', new Date('2026-02-03T10:00:00Z'))).toBe('11488-4_20260203_ID1');
   });
 });
 

@@ -10,6 +10,8 @@ import { deliverToEhr, EhrAckError, EhrHttpError } from '../../partners/ehr/tran
 import { isPartnerError } from '../../partners/partner-error.js';
 import type { JobContext, JobHandlers, JobQueue } from '../../queue/queue.js';
 import type { Db, Store } from '../../store/db.js';
+import { DAY_MS, retentionPolicy } from '../../retention/policy.js';
+import { redactPreview } from '../../retention/redact-preview.js';
 import { defaultDocumentTitle } from './default-title.js';
 import { readDocumentBlob, writeDocumentBlob } from './document-blobs.js';
 import { closeAttempt, insertDelivery, isTerminal, openAttempt, openAttempts, setStatus, type DeliveryRow, type TransactionRow } from './delivery-repo.js';
@@ -37,8 +39,8 @@ import { ATTEMPT_OUTCOMES, type DeliveryStatus, type RequestingClient, type Send
  *   closed and does nothing.
  */
 export const DELIVER_JOB = 'send-to-ehr.deliver';
+/** Older name of the retention job; `src/retention/purge-job.ts` runs the one purge job and still handles it. */
 export const RETENTION_JOB = 'send-to-ehr.retention';
-const RETENTION_INTERVAL_MS = 60 * 60_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Tombstones (expired transactions) answer 410 for a year after expiry, then 404. */
 const TOMBSTONE_MS = 365 * 24 * 3600_000;
@@ -149,7 +151,7 @@ export class SendToEhrService {
     const id = randomUUID();
     const controlId = deriveControlId(id);
     const selected = selectRoute(this.ehr, patient, encounter);
-    const title = req.title ?? defaultDocumentTitle(patient, req.loinc, controlId);
+    const title = req.title ?? defaultDocumentTitle(req.loinc, controlId, now);
 
     return this.db.transaction().execute(async (trx) => {
       if (this.ehr.dedupWindowSeconds > 0) {
@@ -278,20 +280,11 @@ export class SendToEhrService {
 
   // ---- delivery job ------------------------------------------------------------------------
 
+  /** Retention runs in the one purge job of `src/retention/purge-job.ts`, which calls runRetention(). */
   jobHandlers(): JobHandlers {
     return {
       [DELIVER_JOB]: (payload, ctx) => this.deliver(payload, ctx),
-      [RETENTION_JOB]: async () => {
-        await this.runRetention();
-        await this.scheduleRetention(new Date(Date.now() + RETENTION_INTERVAL_MS));
-      },
     };
-  }
-
-  /** Adds the periodic retention job (idempotent per hour slot: many processes add it once). */
-  async scheduleRetention(at = new Date()): Promise<void> {
-    const slot = new Date(Math.floor(at.getTime() / RETENTION_INTERVAL_MS) * RETENTION_INTERVAL_MS);
-    await this.deps.queue.add({ name: RETENTION_JOB, payload: {}, jobKey: `${RETENTION_JOB}:${slot.toISOString()}`, runAt: at, maxAttempts: 3 });
   }
 
   /** One delivery attempt (or the recovery of one interrupted by a crash). Exported for tests via jobHandlers(). */
@@ -603,13 +596,16 @@ export class SendToEhrService {
 
   /**
    * Purges document bytes once every delivery of a transaction ended more than the document
-   * retention ago; turns transactions past their tracking period into tombstones (410); drops
-   * old tombstones, spent de-duplication keys and expired OAuth tokens.
+   * retention ago; reduces message previews to their identifier-free form once the delivery
+   * ended more than the preview retention ago; turns transactions past their tracking period
+   * into tombstones (410); drops old tombstones, spent de-duplication keys and expired OAuth
+   * tokens. Settings: `src/retention/policy.ts`.
    */
-  async runRetention(now = new Date()): Promise<{ purgedDocuments: number; expiredTransactions: number }> {
+  async runRetention(now = new Date()): Promise<{ purgedDocuments: number; redactedPreviews: number; expiredTransactions: number }> {
     const db = this.db;
     const nowIso = now.toISOString();
-    const docCutoff = new Date(now.getTime() - this.ehr.documentRetentionHours * 3600_000).toISOString();
+    const policy = retentionPolicy(this.deps.config);
+    const docCutoff = new Date(now.getTime() - policy.documentBytesHours * 3600_000).toISOString();
     let purgedDocuments = 0;
     let expiredTransactions = 0;
 
@@ -642,6 +638,8 @@ export class SendToEhrService {
       purgedDocuments += ids.length;
     }
 
+    const redactedPreviews = await this.redactPreviews(new Date(now.getTime() - policy.messagePreviewDays * DAY_MS).toISOString(), nowIso);
+
     for (;;) {
       const batch = await db.selectFrom('ehr_transactions').select('id').where('expired_at', 'is', null).where('tracking_until', '<=', nowIso).limit(500).execute();
       if (batch.length === 0) break;
@@ -666,8 +664,37 @@ export class SendToEhrService {
     await db.deleteFrom('ehr_transactions').where('expired_at', '<=', new Date(now.getTime() - TOMBSTONE_MS).toISOString()).execute();
     await db.deleteFrom('ehr_request_keys').where('expires_at', '<=', nowIso).execute();
     await db.deleteFrom('oauth_tokens').where('expires_at', '<=', nowIso).execute();
-    if (purgedDocuments || expiredTransactions) this.deps.logger.info({ purgedDocuments, expiredTransactions }, 'send-to-ehr: retention applied');
-    return { purgedDocuments, expiredTransactions };
+    if (purgedDocuments || redactedPreviews || expiredTransactions) {
+      this.deps.logger.info({ purgedDocuments, redactedPreviews, expiredTransactions }, 'send-to-ehr: retention applied');
+    }
+    return { purgedDocuments, redactedPreviews, expiredTransactions };
+  }
+
+  /**
+   * The preview shows the message as sent, PID included (name, birth date, SSN...): useful while
+   * a delivery can still be investigated and sent again, not for the whole tracking period.
+   * Deliveries that ended before `cutoff` keep only its identifier-free form (see
+   * redact-preview.ts). Batched, one short transaction per batch; marked, so idempotent.
+   */
+  private async redactPreviews(cutoff: string, nowIso: string): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const batch = await this.db
+        .selectFrom('ehr_deliveries')
+        .select(['id', 'format', 'message_preview'])
+        .where('finished_at', '<=', cutoff)
+        .where('preview_redacted_at', 'is', null)
+        .limit(100)
+        .execute();
+      if (batch.length === 0) return n;
+      await this.db.transaction().execute(async (trx) => {
+        for (const d of batch) {
+          const preview = d.message_preview === null ? null : redactPreview(d.message_preview, d.format);
+          await trx.updateTable('ehr_deliveries').set({ message_preview: preview, preview_redacted_at: nowIso }).where('id', '=', d.id).execute();
+        }
+      });
+      n += batch.length;
+    }
   }
 }
 
