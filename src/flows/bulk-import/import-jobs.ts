@@ -6,6 +6,7 @@ import type { XrefStore } from '../../store/repos/xrefs.js';
 import { ChunkIncomplete, processChunk, RunAborted } from './process-chunk.js';
 import type { RunRow, RunStore } from './run-store.js';
 import { CHUNK_SIZE } from './run-status.js';
+import { scopedKey } from './scoped-key.js';
 import type { ImportTarget } from './targets/import-target.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 
@@ -30,8 +31,6 @@ export interface ImportJobDeps {
  *   is worked on by one process at a time, even when a job was enqueued twice.
  */
 export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
-  const leases = new Leases(deps.db);
-
   return {
     [IMPORT_JOBS.prepare]: async (payload, job) => {
       const runId = String(payload.runId);
@@ -41,8 +40,11 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       if (run.options.scanExisting) {
         try {
           let n = 0;
-          for await (const { key, url } of target.scanExisting()) {
-            await deps.xrefs.upsert(target.target, target.kind, { sourceKey: key, partnerUrl: url, contentHash: null });
+          for await (const { key, url, scope } of target.scanExisting()) {
+            await deps.xrefs.upsertMany(target.target, target.kind, [
+              { sourceKey: scopedKey(key, scope), partnerUrl: url, contentHash: null },
+              { sourceKey: key, partnerUrl: url, contentHash: null },
+            ]);
             n++;
           }
           job.logger.info({ runId, existing: n }, 'import: scanned existing records');
@@ -60,6 +62,10 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       const run = await deps.runs.get(runId);
       if (!run || run.status !== 'running') return;
       const leaseName = `import:${runId}:${chunk}`;
+      // One holder per job, not per process: a chunk resumed while its previous job is still
+      // stopping is enqueued again in the same process, and a per-process holder would let the
+      // second job "renew" the first one's lease and send the same rows at the same time.
+      const leases = new Leases(deps.db);
       if (!(await leases.claim(leaseName))) {
         // Another process works on this chunk; look again shortly in case it stops.
         await deps.queue.add({ name: IMPORT_JOBS.chunk, payload: { runId, chunk }, runAt: new Date(Date.now() + 2000) });

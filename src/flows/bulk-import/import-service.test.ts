@@ -138,7 +138,7 @@ describe.each(DIALECTS)('bulk import into the OnCall sandbox (%s)', (dialect) =>
     const run = await h.service.create({ target: 'oncall', recordType: 'contacts', source: 'csv', fileName: null, mapping: contactTemplate(), options: runOptions({ defaults: { division, provider } }) });
     await h.service.stage(run.id, rowsToEvents(contactTemplate(), PEOPLE_HEADER, fakePeople(5)));
     // The process "sent" row 2 and died before recording the answer.
-    await h.service.runs.markInFlight(run.id, [2]);
+    await h.service.runs.markInFlight(run.id, [{ line: 2, attempts: 0 }]);
     const target = createImportTarget(await h.service.require(run.id), { oncall: () => h!.client, oncallBaseUrl: () => h!.sandboxUrl, emrIdField: '1', emrIdMetadataKey: 'emr_id' });
     const row = (await h.service.runs.openRowsOfChunk(run.id, 0, 500, -1, 10)).rows.find((r) => r.line === 2)!;
     const url = await target.create(target.prepare(row.record));

@@ -5,7 +5,8 @@ import { isPartnerError, PartnerError } from '../../partners/partner-error.js';
 import type { XrefStore } from '../../store/repos/xrefs.js';
 import type { ImportRecord } from './mapping/import-record.js';
 import type { RowOutcome, RunRow, RunStore, WorkRow } from './run-store.js';
-import { CHUNK_SIZE } from './run-status.js';
+import { CHUNK_SIZE, INTENT_MESSAGE, intentOf, type WriteIntent } from './run-status.js';
+import { scopedKey } from './scoped-key.js';
 import type { ImportTarget } from './targets/import-target.js';
 
 /** Thrown when the partner refused our credentials: the whole run stops with one message. */
@@ -42,7 +43,10 @@ const MAX_CREATE_TRIES = 4;
  * 2. a row left `in_flight` by an earlier attempt is looked up first (it may exist already);
  * 3. the rest are marked `in_flight` (the durable intent) and then created;
  * 4. outcomes and cross-references are written together in one transaction per batch.
- * An ambiguous create is resolved by a lookup, never by a blind second POST.
+ * An ambiguous create is resolved by a lookup, never by a blind second POST; an update is
+ * marked `in_flight` before its PATCH too and, when run again, confirmed by reading back.
+ * Every write needs the row's intent mark, taken compare-and-set on its attempt count, so a
+ * chunk run twice at once sends each write once; a row's first final outcome is never rewritten.
  */
 export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number): Promise<'done' | 'stopped'> {
   const batchSize = deps.batchSize ?? 32;
@@ -65,9 +69,9 @@ export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number):
     after = lastLine;
     if (!rows.length) continue;
     const p: Promise<void> = (async () => {
-      const outcomes = await processBatch(deps, run, rows);
+      const { outcomes, scopedKeys } = await processBatch(deps, run, rows);
       leftForLater += outcomes.filter((o) => o.status === 'pending').length;
-      await writeOutcomes(deps, run, rows, outcomes);
+      await writeOutcomes(deps, run, rows, outcomes, scopedKeys);
     })()
       .catch((e: unknown) => void errors.push(e))
       .finally(() => running.delete(p));
@@ -86,57 +90,88 @@ interface Work {
   row: WorkRow;
   payload: unknown;
   emrId: string | undefined;
+  /** Cross-reference key of the row within its scope (division). */
+  scopedKey: string;
 }
 
-async function processBatch(deps: ChunkDeps, run: RunRow, rows: WorkRow[]): Promise<(RowOutcome & { xrefUrl?: string })[]> {
-  const outcomes: (RowOutcome & { xrefUrl?: string })[] = [];
+type Outcome = RowOutcome & { xrefUrl?: string };
+
+async function processBatch(deps: ChunkDeps, run: RunRow, rows: WorkRow[]): Promise<{ outcomes: Outcome[]; scopedKeys: Map<number, string> }> {
+  const outcomes: Outcome[] = [];
   const work: Work[] = [];
   for (const row of rows) {
     try {
-      work.push({ row, payload: deps.target.prepare(row.record as ImportRecord), emrId: row.record.emrId || undefined });
+      const payload = deps.target.prepare(row.record as ImportRecord);
+      work.push({ row, payload, emrId: row.record.emrId || undefined, scopedKey: scopedKey(row.rowKey, deps.target.scopeOf(payload)) });
     } catch (e) {
       outcomes.push({ line: row.line, status: 'failed', message: `cannot build the ${deps.target.kind}: ${(e as Error).message}` });
     }
   }
-  const existing = await deps.xrefs.getMany(deps.target.target, deps.target.kind, work.map((w) => w.row.rowKey));
-  const toCompare = work.filter((w) => existing.has(w.row.rowKey));
-  const fresh = work.filter((w) => !existing.has(w.row.rowKey));
+  // The key within the row's division first; the bare key (any division, and what older
+  // versions stored) second: compare() sees from the object itself whether it is elsewhere.
+  const existing = await deps.xrefs.getMany(deps.target.target, deps.target.kind, [...new Set(work.flatMap((w) => [w.scopedKey, w.row.rowKey]))]);
+  const known = (w: Work) => existing.get(w.scopedKey) ?? existing.get(w.row.rowKey);
+  const toCompare = work.filter((w) => known(w));
+  const fresh = work.filter((w) => !known(w));
 
   const results = await Promise.all([
-    ...toCompare.map((w) => compare(deps, run, w, existing.get(w.row.rowKey)!.partnerUrl)),
+    ...toCompare.map((w) => compare(deps, run, w, known(w)!.partnerUrl)),
     createAll(deps, run, fresh),
   ]);
-  for (const r of results) outcomes.push(...(Array.isArray(r) ? r : [r]));
-  return outcomes;
+  for (const r of results) outcomes.push(...(r === null ? [] : Array.isArray(r) ? r : [r]));
+  return { outcomes, scopedKeys: new Map(work.map((w) => [w.row.line, w.scopedKey])) };
 }
 
-async function compare(deps: ChunkDeps, run: RunRow, w: Work, url: string): Promise<RowOutcome & { xrefUrl?: string }> {
+/** null: another worker holds this row's write; it records the outcome. */
+async function compare(deps: ChunkDeps, run: RunRow, w: Work, url: string): Promise<Outcome | Outcome[] | null> {
   try {
     const diff = await deps.target.diff(url, w.payload);
     if (diff === 'gone') {
       // Deleted on the platform since we created it: create it again, with the same care.
+      await deps.xrefs.remove(deps.target.target, deps.target.kind, w.scopedKey);
       await deps.xrefs.remove(deps.target.target, deps.target.kind, w.row.rowKey);
-      const [again] = await createAll(deps, run, [w]);
-      return again!;
+      return createAll(deps, run, [w]);
     }
+    const interrupted = w.row.status === 'in_flight';
     if (!diff) {
-      // A row left in flight whose record the platform now shows: our interrupted create landed.
-      if (w.row.status === 'in_flight') return { line: w.row.line, status: 'created', partnerUrl: url, message: 'created (confirmed after an interrupted attempt)' };
-      return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
+      // A row left in flight whose record the platform now shows as wanted: our interrupted
+      // write landed. Which one it was is in the intent mark.
+      if (interrupted) {
+        const intent = intentOf(w.row.message);
+        return { line: w.row.line, status: intent === 'update' ? 'updated' : 'created', partnerUrl: url, xrefUrl: url, message: `${intent}d (confirmed after an interrupted attempt)` };
+      }
+      return { line: w.row.line, status: 'skipped', partnerUrl: url, xrefUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
     }
     const fields = diff.changed.join(', ');
-    if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would ${run.options.updateExisting ? 'update' : 'leave'} ${fields}` };
-    if (!run.options.updateExisting) {
-      return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}; differs in ${fields} (updates not requested)` };
+    if (diff.fromScope) {
+      // The record lives in another clinic: moving it out of there is never a side effect.
+      if (!run.options.moveBetweenDivisions) {
+        return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `exists in another clinic (${diff.fromScope}); not moved` };
+      }
+      if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would move from another clinic (${diff.fromScope}) and update ${fields}` };
+    } else {
+      if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would ${run.options.updateExisting ? 'update' : 'leave'} ${fields}` };
+      if (!run.options.updateExisting) {
+        return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}; differs in ${fields} (updates not requested)` };
+      }
     }
-    await deps.target.update(url, diff.patch);
-    return { line: w.row.line, status: 'updated', partnerUrl: url, message: `updated ${fields}` };
+    // The intent first, as for a create: a run interrupted after the PATCH confirms it by
+    // reading the record back instead of sending it again.
+    const marked = await deps.runs.markInFlight(run.id, [w.row], 'update');
+    if (!marked.has(w.row.line)) return null;
+    try {
+      await deps.target.update(url, diff.patch);
+    } catch (e) {
+      return failure(deps, w.row, e, 'update');
+    }
+    const moved = diff.fromScope ? `moved from another clinic (${diff.fromScope}); ` : '';
+    return { line: w.row.line, status: 'updated', partnerUrl: url, xrefUrl: url, message: `${moved}updated ${fields}` };
   } catch (e) {
     return failure(deps, w.row, e);
   }
 }
 
-async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<(RowOutcome & { xrefUrl?: string })[]> {
+async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<Outcome[]> {
   if (!work.length) return [];
   if (run.options.dryRun) {
     return work.map((w) => ({ line: w.row.line, status: 'skipped' as const, message: 'dry run: would be created' }));
@@ -152,19 +187,19 @@ async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<(R
       }
     }),
   );
-  const outcomes: (RowOutcome & { xrefUrl?: string })[] = [];
+  const outcomes: Outcome[] = [];
   const toSend: Work[] = [];
   for (const r of resolved) {
-    if ('error' in r && r.error) outcomes.push(failure(deps, r.w.row, r.error, true));
+    if ('error' in r && r.error) outcomes.push(failure(deps, r.w.row, r.error, 'create'));
     else if (r.url) outcomes.push({ line: r.w.row.line, status: 'created', partnerUrl: r.url, xrefUrl: r.url, message: 'created (confirmed after an interrupted attempt)' });
     else toSend.push(r.w);
   }
-  const marked = await deps.runs.markInFlight(run.id, toSend.map((w) => w.row.line));
+  const marked = await deps.runs.markInFlight(run.id, toSend.map((w) => w.row), 'create');
   outcomes.push(...(await Promise.all(toSend.filter((w) => marked.has(w.row.line)).map((w) => createOne(deps, w)))));
   return outcomes;
 }
 
-async function createOne(deps: ChunkDeps, w: Work): Promise<RowOutcome & { xrefUrl?: string }> {
+async function createOne(deps: ChunkDeps, w: Work): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     try {
       const url = await deps.target.create(w.payload);
@@ -177,24 +212,29 @@ async function createOne(deps: ChunkDeps, w: Work): Promise<RowOutcome & { xrefU
       try {
         url = await deps.target.find(w.payload, w.emrId);
       } catch (lookupError) {
-        return failure(deps, w.row, lookupError, true);
+        return failure(deps, w.row, lookupError, 'create');
       }
       if (url) return { line: w.row.line, status: 'created', partnerUrl: url, xrefUrl: url, message: 'created (confirmed by lookup after a timeout)' };
       if (attempt >= MAX_CREATE_TRIES) {
         // Still unknown: keep the intent so the next attempt looks it up again.
-        return { line: w.row.line, status: 'in_flight', message: 'no answer from the partner; will be checked and retried' };
+        return { line: w.row.line, status: 'in_flight', message: `${INTENT_MESSAGE.create}; no answer from the partner; will be checked and retried` };
       }
     }
   }
 }
 
 /** Maps a failure to the row's outcome. Auth failures stop the whole run. */
-function failure(deps: ChunkDeps, row: WorkRow, e: unknown, stillInFlight = false): RowOutcome {
+/** `inFlight`: the write this worker marked the row for (the row stays in flight on a temporary failure). */
+function failure(deps: ChunkDeps, row: WorkRow, e: unknown, inFlight?: WriteIntent): RowOutcome {
   if (isPartnerError(e)) {
     if (e.kind === 'auth') throw new RunAborted(e.message);
     if (e.kind === 'permanent') return { line: row.line, status: 'failed', message: partnerMessage(e) };
     // Transient (retries exhausted) or ambiguous lookups: nothing final; retried with the chunk.
-    return { line: row.line, status: stillInFlight || row.status === 'in_flight' ? 'in_flight' : 'pending', message: `temporary failure: ${e.message}` };
+    // A row in flight keeps its intent mark in front, so the retry knows what to confirm.
+    if (inFlight || row.status === 'in_flight') {
+      return { line: row.line, status: 'in_flight', message: `${INTENT_MESSAGE[inFlight ?? intentOf(row.message)]}; temporary failure: ${e.message}` };
+    }
+    return { line: row.line, status: 'pending', message: `temporary failure: ${e.message}` };
   }
   deps.logger.error({ err: { name: (e as Error)?.name, message: (e as Error)?.message }, line: row.line }, 'import: unexpected error on a row');
   return { line: row.line, status: 'pending', message: 'internal error; will be retried' };
@@ -209,11 +249,14 @@ function partnerMessage(e: PartnerError): string {
   return `rejected by the partner: ${e.message}`;
 }
 
-async function writeOutcomes(deps: ChunkDeps, run: RunRow, rows: WorkRow[], outcomes: (RowOutcome & { xrefUrl?: string })[]): Promise<void> {
+async function writeOutcomes(deps: ChunkDeps, run: RunRow, rows: WorkRow[], outcomes: Outcome[], scopedKeys: Map<number, string>): Promise<void> {
   const keyByLine = new Map(rows.map((r) => [r.line, r.rowKey]));
   await deps.db.transaction().execute(async (trx) => {
     await deps.runs.recordOutcomes(run.id, outcomes, trx);
-    const xrefs = outcomes.filter((o) => o.xrefUrl).map((o) => ({ sourceKey: keyByLine.get(o.line)!, partnerUrl: o.xrefUrl!, contentHash: null }));
+    // Kept under the key within the division and under the bare key (the last one written).
+    const xrefs = outcomes
+      .filter((o) => o.xrefUrl)
+      .flatMap((o) => [keyByLine.get(o.line)!, scopedKeys.get(o.line)].filter((k): k is string => Boolean(k)).map((sourceKey) => ({ sourceKey, partnerUrl: o.xrefUrl!, contentHash: null })));
     // Two rows of one batch never share a key (duplicates are rejected at validation).
     if (xrefs.length) await deps.xrefs.upsertMany(deps.target.target, deps.target.kind, xrefs, trx);
   });

@@ -10,6 +10,12 @@ export const runOptionsSchema = z.object({
       provider: z.string().max(500).optional(),
     })
     .default({}),
+  /**
+   * A record found in another division (clinic) of the platform: move it into this run's
+   * division (true), or leave it where it is, report it and create nothing for it (false).
+   * Never a side effect: the preflight shows how many there are before the run.
+   */
+  moveBetweenDivisions: z.boolean().default(false),
   /** Before sending, list the platform's existing records carrying an EMR id (finds them even without local history). */
   scanExisting: z.boolean().default(true),
   dryRun: z.boolean().default(false),

@@ -27,3 +27,21 @@ export function isFinished(status: string): boolean {
 
 /** Rows per queue job: small enough to spread over workers, large enough to batch writes. */
 export const CHUNK_SIZE = 500;
+
+/** The write a row was marked `in_flight` for. */
+export type WriteIntent = 'create' | 'update';
+
+/**
+ * Stored as the message of an `in_flight` row (and shown as "unconfirmed" in the report), so a
+ * chunk run again after a pause, a crash or an expired lease knows which write may have
+ * happened: a create is confirmed by looking the record up, an update by reading it back.
+ */
+export const INTENT_MESSAGE = {
+  create: 'create sent; not yet confirmed',
+  update: 'update sent; not yet confirmed',
+} as const satisfies Record<WriteIntent, string>;
+
+/** Which write an `in_flight` row was marked for (older rows without a marker: create). */
+export function intentOf(message: string | null | undefined): WriteIntent {
+  return message?.startsWith(INTENT_MESSAGE.update) ? 'update' : 'create';
+}

@@ -4,7 +4,7 @@ import type { Db, DbOrTrx } from '../../store/db.js';
 import { nowIso } from '../../store/db.js';
 import type { ImportRunsTable } from '../../store/schema.js';
 import type { RowStatus, RunStatus } from './run-status.js';
-import { ROW_STATUSES } from './run-status.js';
+import { INTENT_MESSAGE, ROW_STATUSES, type WriteIntent } from './run-status.js';
 import type { RunOptions } from './run-options.js';
 
 export interface RunRow {
@@ -41,6 +41,8 @@ export interface WorkRow {
   status: RowStatus;
   record: Record<string, string>;
   attempts: number;
+  /** For an `in_flight` row, says which write was intended (see `intentOf`). */
+  message: string | null;
 }
 
 export interface RowOutcome {
@@ -213,7 +215,7 @@ export class RunStore {
   ): Promise<{ rows: WorkRow[]; lastLine: number | undefined }> {
     const rows = await this.db
       .selectFrom('import_rows')
-      .select(['line', 'row_key', 'status', 'record', 'attempts'])
+      .select(['line', 'row_key', 'status', 'record', 'attempts', 'message'])
       .where('run_id', '=', runId)
       .where('line', '>=', Math.max(chunk * chunkSize, afterLine + 1))
       .where('line', '<', (chunk + 1) * chunkSize)
@@ -229,33 +231,45 @@ export class RunStore {
         status: r.status as RowStatus,
         record: JSON.parse(r.record) as Record<string, string>,
         attempts: Number(r.attempts),
+        message: r.message,
       })),
     };
   }
 
   /**
-   * Records the intent to send: these rows may reach the partner from now on. Only rows still
-   * open are marked (a row cancelled meanwhile stays cancelled); returns the lines marked.
+   * Records the intent to send: these rows may reach the partner from now on. A row is marked
+   * only when it is still open AND still has the attempt count it was read with, so of two
+   * workers that read the same row (a chunk run twice: resumed while stopping, or a lease that
+   * expired) exactly one gets to send; the other leaves the row alone. Returns the lines marked.
+   * The intent (create or update) is kept in the message so a re-run knows what to confirm.
    */
-  async markInFlight(runId: string, lines: number[]): Promise<Set<number>> {
-    if (!lines.length) return new Set();
-    const rows = await this.db
-      .updateTable('import_rows')
-      .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
-      .where('run_id', '=', runId)
-      .where('line', 'in', lines)
-      // `status || ''` keeps the planner on the primary key: a plain status condition makes
-      // SQLite walk the (run_id, status) index over every open row of the run.
-      .where(sql<string>`${sql.ref('status')} || ''`, 'in', ['pending', 'in_flight'])
-      .returning('line')
-      .execute();
-    return new Set(rows.map((r) => Number(r.line)));
+  async markInFlight(runId: string, rows: readonly Pick<WorkRow, 'line' | 'attempts'>[], intent: WriteIntent = 'create'): Promise<Set<number>> {
+    const marked = new Set<number>();
+    const byAttempts = new Map<number, number[]>();
+    for (const r of rows) byAttempts.set(r.attempts, [...(byAttempts.get(r.attempts) ?? []), r.line]);
+    for (const [attempts, lines] of byAttempts) {
+      const done = await this.db
+        .updateTable('import_rows')
+        .set({ status: 'in_flight', attempts: attempts + 1, message: INTENT_MESSAGE[intent], updated_at: nowIso() })
+        .where('run_id', '=', runId)
+        .where('line', 'in', lines)
+        .where('attempts', '=', attempts)
+        // `status || ''` keeps the planner on the primary key: a plain status condition makes
+        // SQLite walk the (run_id, status) index over every open row of the run.
+        .where(sql<string>`${sql.ref('status')} || ''`, 'in', ['pending', 'in_flight'])
+        .returning('line')
+        .execute();
+      for (const r of done) marked.add(Number(r.line));
+    }
+    return marked;
   }
 
   /**
    * Writes a batch of outcomes in ONE statement: a multi-row upsert on the primary key (the rows
    * always exist, so only the DO UPDATE part runs; the inserted placeholders are never stored).
    * One statement per batch instead of one per row keeps SQLite and PostgreSQL off the hot path.
+   * A row's first final outcome stays: only rows still open are written, so a worker that
+   * finishes late (a chunk run twice) cannot turn "updated" into "unchanged".
    */
   async recordOutcomes(runId: string, outcomes: RowOutcome[], trx: DbOrTrx): Promise<void> {
     if (!outcomes.length) return;
@@ -283,7 +297,7 @@ export class RunStore {
             partner_url: eb.ref('excluded.partner_url'),
             message: eb.ref('excluded.message'),
             updated_at: eb.ref('excluded.updated_at'),
-          })),
+          })).where('import_rows.status', 'in', ['pending', 'in_flight']),
         )
         .execute();
     }

@@ -47,23 +47,30 @@ export async function findContactByEmrId(
   emrIdFieldId: string,
   emrId: string,
   hints: ContactHints = {},
-  opts: { scanOnMiss?: boolean } = {},
+  opts: { scanOnMiss?: boolean; division?: string } = {},
 ): Promise<Contact | null> {
   const wanted = emrId.trim();
+  const inDivision = (c: Contact) => opts.division === undefined || sameDivision(c.division, opts.division);
   let narrowed = false;
   for (const key of ['email', 'phone', 'name'] as const) {
     const value = hints[key]?.trim();
     if (!value) continue;
     narrowed = true;
     for await (const contact of client.contacts({ [key]: value })) {
-      if (emrIdOfContact(contact, emrIdFieldId) === wanted) return contact;
+      if (emrIdOfContact(contact, emrIdFieldId) === wanted && inDivision(contact)) return contact;
     }
   }
   if (narrowed && !opts.scanOnMiss) return null;
   for await (const [id, contact] of scanContactsByEmrId(client, emrIdFieldId)) {
-    if (id === wanted) return contact;
+    if (id === wanted && inDivision(contact)) return contact;
   }
   return null;
+}
+
+/** Division URLs compared by path: the API may echo another host than the one configured. */
+function sameDivision(a: string | null | undefined, b: string): boolean {
+  const path = (u: string | null | undefined) => /\/divisions\/[^/?#]+/.exec(u ?? '')?.[0] ?? u ?? '';
+  return path(a) === path(b);
 }
 
 /** Every roster contact that carries an EMR id, as `[emrId, contact]`, one listing pass. */
@@ -82,11 +89,11 @@ export async function findAppointmentByEmrId(
   client: AppointmentSource,
   metadataKey: string,
   emrId: string,
-  opts: { contact?: string | number } = {},
+  opts: { contact?: string | number; division?: string } = {},
 ): Promise<Appointment | null> {
   const wanted = emrId.trim();
   for await (const [id, appt] of scanAppointmentsByEmrId(client, metadataKey, opts)) {
-    if (id === wanted) return appt;
+    if (id === wanted && (opts.division === undefined || sameDivision(appt.division, opts.division))) return appt;
   }
   return null;
 }

@@ -13,8 +13,14 @@ export interface ImportTarget<Payload = unknown> {
   readonly kind: string;
   /** The partner payload for a validated record (record → FHIR → partner). */
   prepare(record: ImportRecord): Payload;
-  /** Every existing partner object that carries an EMR id, as (EMR id, url). */
-  scanExisting(): AsyncGenerator<{ key: string; url: string }>;
+  /**
+   * Every existing partner object that carries an EMR id, as (EMR id, url, scope). The scope
+   * is the part of the platform a record lives in (an OnCall division: a clinic); matching is
+   * done within one scope, so a record of another clinic is never taken for this one.
+   */
+  scanExisting(): AsyncGenerator<{ key: string; url: string; scope: string }>;
+  /** The scope (division path, e.g. `/divisions/2/`) a prepared payload is written to. */
+  scopeOf(payload: Payload): string;
   /** Creates the object; returns its URL. Not idempotent: never called twice blindly. */
   create(payload: Payload): Promise<string>;
   /**
@@ -22,7 +28,11 @@ export interface ImportTarget<Payload = unknown> {
    * `emrId` is set when the record has one; otherwise the lookup matches the content.
    */
   find(payload: Payload, emrId: string | undefined): Promise<string | null>;
-  /** The names of the mapped fields that differ, and the patch that would fix them; null when equal; 'gone' when the object no longer exists. */
-  diff(url: string, payload: Payload): Promise<{ changed: string[]; patch: unknown } | null | 'gone'>;
+  /**
+   * The names of the mapped fields that differ, and the patch that would fix them; null when
+   * equal; 'gone' when the object no longer exists. `fromScope` is set when the object lives in
+   * another scope than the payload (the patch would move it to another clinic).
+   */
+  diff(url: string, payload: Payload): Promise<{ changed: string[]; patch: unknown; fromScope?: string } | null | 'gone'>;
   update(url: string, patch: unknown): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { RunOptions } from '../run-options.js';
 import { splitParticipants } from '../validation/participants.js';
 import { recordToAppointment } from '../validation/to-fhir.js';
 import type { ImportTarget } from './import-target.js';
-import { oncallRelationUrl } from './oncall-refs.js';
+import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
 
 export interface OncallAppointmentsSettings {
   baseUrl: string;
@@ -78,8 +78,12 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
 
   async *scanExisting() {
     for await (const [emrId, appt] of scanAppointmentsByEmrId(this.client, this.s.emrIdMetadataKey)) {
-      yield { key: `emr:${emrId}`, url: appt.url };
+      yield { key: `emr:${emrId}`, url: appt.url, scope: divisionPath(appt.division) };
     }
+  }
+
+  scopeOf(payload: AppointmentCreate): string {
+    return divisionPath(payload.division);
   }
 
   async create(payload: AppointmentCreate): Promise<string> {
@@ -87,7 +91,7 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
   }
 
   async find(payload: AppointmentCreate, emrId: string | undefined): Promise<string | null> {
-    if (emrId) return (await findAppointmentByEmrId(this.client, this.s.emrIdMetadataKey, emrId))?.url ?? null;
+    if (emrId) return (await findAppointmentByEmrId(this.client, this.s.emrIdMetadataKey, emrId, { division: payload.division }))?.url ?? null;
     for await (const a of this.client.appointments()) if (appointmentPatchFor(a, payload) === null) return a.url;
     return null;
   }
@@ -107,7 +111,8 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
       ...(changes.participants.length ? ['participants'] : []),
       ...(changes.participantsToAdd.length ? ['new participants (cannot be added to an existing appointment)'] : []),
     ];
-    return { changed, patch: changes };
+    const from = divisionPath(existing.division);
+    return { changed, patch: changes, ...(from !== this.scopeOf(payload) ? { fromScope: from } : {}) };
   }
 
   async update(url: string, patch: unknown): Promise<void> {

@@ -7,7 +7,7 @@ import type { ImportRecord } from '../mapping/import-record.js';
 import type { RunOptions } from '../run-options.js';
 import { recordToPatient } from '../validation/to-fhir.js';
 import type { ImportTarget } from './import-target.js';
-import { oncallRelationUrl } from './oncall-refs.js';
+import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
 
 export interface OncallContactsSettings {
   baseUrl: string;
@@ -57,8 +57,12 @@ export class OncallContactsTarget implements ImportTarget<ContactCreate> {
 
   async *scanExisting() {
     for await (const [emrId, contact] of scanContactsByEmrId(this.client, this.s.emrIdField)) {
-      yield { key: `emr:${emrId}`, url: contact.url };
+      yield { key: `emr:${emrId}`, url: contact.url, scope: divisionPath(contact.division) };
     }
+  }
+
+  scopeOf(payload: ContactCreate): string {
+    return divisionPath(payload.division);
   }
 
   async create(payload: ContactCreate): Promise<string> {
@@ -67,7 +71,9 @@ export class OncallContactsTarget implements ImportTarget<ContactCreate> {
 
   async find(payload: ContactCreate, emrId: string | undefined): Promise<string | null> {
     const hints = { email: payload.email, phone: payload.phone, name: payload.name };
-    if (emrId) return (await findContactByEmrId(this.client, this.s.emrIdField, emrId, hints))?.url ?? null;
+    // Only a contact of the payload's division can be the one we created: the same EMR id in
+    // another clinic is another roster entry.
+    if (emrId) return (await findContactByEmrId(this.client, this.s.emrIdField, emrId, hints, { division: payload.division }))?.url ?? null;
     // No EMR id: the contact we may have created is one with exactly this content.
     for (const key of ['email', 'phone', 'name'] as const) {
       const value = hints[key];
@@ -88,7 +94,12 @@ export class OncallContactsTarget implements ImportTarget<ContactCreate> {
     }
     const patch = contactPatchFor(existing, payload);
     if (!patch) return null;
-    return { changed: Object.keys(patch).map((k) => (k === 'custom_field_values' ? 'custom fields' : k)), patch };
+    const from = divisionPath(existing.division);
+    return {
+      changed: Object.keys(patch).map((k) => (k === 'custom_field_values' ? 'custom fields' : k)),
+      patch,
+      ...(from !== this.scopeOf(payload) ? { fromScope: from } : {}),
+    };
   }
 
   async update(url: string, patch: unknown): Promise<void> {
