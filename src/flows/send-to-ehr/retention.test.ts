@@ -10,7 +10,7 @@ import { makePdf, parameters, startEngine, type EngineHarness } from './test-hel
 describe.each(DIALECTS)('send to EHR retention (%s)', (dialect) => {
   let h: EngineHarness;
   beforeAll(async () => {
-    h = await startEngine(dialect, { ehr: { documentRetentionHours: 24, trackingRetentionMonths: 2 } });
+    h = await startEngine(dialect, { ehr: { documentRetentionHours: 24, trackingRetentionMonths: 2 }, retention: { messagePreviewDays: 7 } });
   });
   afterAll(async () => h.close());
 
@@ -59,5 +59,36 @@ describe.each(DIALECTS)('send to EHR retention (%s)', (dialect) => {
     } finally {
       await h.setAckMode('AA');
     }
+  });
+
+  it('titles a document without the patient name or birth date, and keeps the preview identifier-free after its retention (issue 6, item 9)', async () => {
+    const { patient, encounter } = await h.patientWithEncounter();
+    const res = await h.sendToEhr(parameters({ patientId: patient.id!, encounterId: encounter.id!, payload: await makePdf('preview') }));
+    const [url, id] = [res.body.parameter[0].valueString as string, res.body.parameter[1].valueString as string];
+    await h.waitForStatus(url, ['completed']);
+    const svc = h.server.ctx.sendToEhr();
+    const family = patient.name![0]!.family!;
+    const birth = patient.birthDate!;
+    const before = (await svc.detail(id))!;
+    expect(before.title).toMatch(new RegExp(`^11488-4_\\d{8}_${before.controlId}$`));
+    expect(before.title).not.toContain(family);
+    const previewBefore = before.deliveries[0]!.messagePreview!;
+    expect(previewBefore).toContain(family); // the message as sent, while it may still be investigated
+    expect(previewBefore).toContain(birth.replace(/-/g, ''));
+
+    expect(await svc.runRetention(new Date(Date.now() + 6 * 24 * 3600_000))).toMatchObject({ redactedPreviews: 0 });
+    expect((await svc.detail(id))!.deliveries[0]!.messagePreview).toBe(previewBefore);
+    const run = await svc.runRetention(new Date(Date.now() + 8 * 24 * 3600_000));
+    expect(run.redactedPreviews).toBeGreaterThanOrEqual(1);
+    const after = (await svc.detail(id))!.deliveries[0]!;
+    expect(after.messagePreview).not.toContain(family);
+    expect(after.messagePreview).not.toContain(birth.replace(/-/g, ''));
+    for (const g of patient.name![0]!.given ?? []) expect(after.messagePreview).not.toContain(g);
+    expect(after.messagePreview).toMatch(/^MSH\|/);
+    expect(after.messagePreview).toContain(before.controlId);
+    expect(after.status).toBe('completed');
+    // Idempotent: a second pass finds nothing more to do.
+    expect((await svc.runRetention(new Date(Date.now() + 8 * 24 * 3600_000))).redactedPreviews).toBe(0);
+    await h.renewToken();
   });
 });
