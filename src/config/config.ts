@@ -14,6 +14,12 @@ const boolFromEnv = (def: boolean) =>
     .union([z.boolean(), z.string()])
     .default(def)
     .transform((v) => (typeof v === 'boolean' ? v : !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase())));
+/** A switch whose absence means "decide automatically": true/false, or 1/0, yes/no, on/off. */
+const optionalBoolFromEnv = () =>
+  z
+    .union([z.boolean(), z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))])
+    .optional()
+    .transform((v) => (v === undefined || typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v)));
 
 /**
  * Where and how one hospital's EHR takes documents (issue 3, "EHR route"). Transports without
@@ -91,10 +97,14 @@ export const configSchema = z.object({
   /** Secure flag of the session cookie: auto (https request or https publicUrl), true, false. */
   secureCookies: secureCookiesSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Serve the partner sandboxes under /sandbox on the engine's own port (the embedded run). */
   /** SQLite: how long a statement waits for another process's lock (CLI import, backup) before failing. */
   sqliteBusyTimeoutMs: intFromEnv(5000),
-  sandboxes: boolFromEnv(true),
+  /**
+   * Serve the partner sandboxes under /sandbox on the engine's own port. Unset = automatic: on
+   * only in the embedded demo (no partner configured, loopback host); see
+   * src/sandboxes/enabled.ts. An explicit value wins (EHR_BRIDGE_SANDBOXES=true|false).
+   */
+  sandboxes: optionalBoolFromEnv(),
   workerConcurrency: intFromEnv(4),
   admin: z.object({
     user: z.string().min(1).default('admin'),

@@ -4,6 +4,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../server/context.js';
+import { embeddedSandboxOptions } from '../sandboxes/embedded.js';
+import { sandboxesEnabled } from '../sandboxes/enabled.js';
 import { mountSandboxes } from '../sandboxes/mount.js';
 import { installAccessControl } from './access/access-control.js';
 import { tagRoutes } from './access/route-access.js';
@@ -71,7 +73,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(metricsRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
 
-  if (opts.sandboxes ?? ctx.config.sandboxes) await mountSandboxes(app, '/sandbox', { ehr: { mllpPort: ctx.config.ehr.sandboxMllpPort } });
+  if (opts.sandboxes ?? sandboxesEnabled(ctx.config)) await mountSandboxes(app, '/sandbox', embeddedSandboxOptions(ctx.config));
   if (opts.webUi ?? true) await serveWebUi(app);
   return app;
 }

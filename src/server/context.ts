@@ -7,7 +7,9 @@ import { createQueue } from '../queue/create-queue.js';
 import type { JobQueue } from '../queue/queue.js';
 import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
-import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../sandboxes/oncall/plugin.js';
+import { PartnerError } from '../partners/partner-error.js';
+import { oncallSandboxApiKey } from '../sandboxes/embedded.js';
+import { sandboxesEnabled } from '../sandboxes/enabled.js';
 import { ImportService } from '../flows/bulk-import/import-service.js';
 import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
 import { createSendToEhr, type SendToEhrService } from '../flows/send-to-ehr/create-service.js';
@@ -55,8 +57,10 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       if (config.oncall.baseUrl || config.oncall.region) {
         return { baseUrl: oncallBaseUrl({ baseUrl: config.oncall.baseUrl, region: config.oncall.region }), usesSandbox: false };
       }
-      if (!ctx.engineUrl) {
-        throw new Error('OnCall Health is not configured: set ONCALL_BASE_URL (or ONCALL_REGION) and ONCALL_API_KEY');
+      // No partner and no sandbox in this process (CLI, or sandboxes off): one clear message,
+      // as an 'auth' failure so an import stops at once instead of failing every row.
+      if (!ctx.engineUrl || !sandboxesEnabled(config)) {
+        throw new PartnerError('oncall', 'auth', 'OnCall Health is not configured: set ONCALL_BASE_URL (or ONCALL_REGION) and ONCALL_API_KEY');
       }
       return { baseUrl: `${ctx.engineUrl}/sandbox/oncall`, usesSandbox: true };
     },
@@ -64,7 +68,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       if (client) return client;
       const target = ctx.oncallTarget();
       const apiKey =
-        config.oncall.apiKey ?? (target.usesSandbox ? (process.env.SANDBOX_ONCALL_API_KEY ?? DEFAULT_ONCALL_SANDBOX_API_KEY) : undefined);
+        config.oncall.apiKey ?? (target.usesSandbox ? oncallSandboxApiKey(config) : undefined);
       if (!apiKey) throw new Error('ONCALL_API_KEY is not set');
       client = new OncallClient({
         baseUrl: target.baseUrl,
@@ -93,7 +97,8 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       return imports;
     },
     sendToEhr() {
-      sendToEhr ??= createSendToEhr({ store, queue, config, logger, engineUrl: () => ctx.engineUrl });
+      // The EMR defaults to the sandbox FHIR EMR on our own port, only while it is served.
+      sendToEhr ??= createSendToEhr({ store, queue, config, logger, engineUrl: () => (sandboxesEnabled(config) ? ctx.engineUrl : undefined) });
       return sendToEhr;
     },
     async startWorker() {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
+import { oncallTargetLine, sandboxBannerLines } from '../../sandboxes/banner.js';
 import type { AdminLogin } from '../../http/auth/admin-account.js';
 import { startServer } from '../../server/start.js';
 
@@ -17,7 +17,7 @@ function loginLine(admin: AdminLogin): string {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('run the engine: API, web UI, queue worker and (by default) the partner sandboxes')
+    .description('run the engine: API, web UI, queue worker and (in the embedded demo) the partner sandboxes')
     .option('--port <port>', 'port to listen on (default PORT or 8080)')
     .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
     .action(async (opts: { port?: string; ehrMllpPort?: string }) => {
@@ -33,15 +33,9 @@ export function registerServeCommand(program: Command): void {
         `  database      ${ctx.store.dialect === 'sqlite' ? ctx.config.databaseUrl : 'PostgreSQL'} (queue: ${ctx.queue.kind})`,
         `  login         ${loginLine(admin)}`,
       ];
-      if (ctx.config.sandboxes) {
-        lines.push(
-          `  sandboxes     ${url}/sandbox/oncall/  (OnCall Health, API key: ${process.env.SANDBOX_ONCALL_API_KEY ?? (await import('../../sandboxes/oncall/plugin.js')).DEFAULT_ONCALL_SANDBOX_API_KEY})`,
-          `                ${url}/sandbox/fhir-emr/  (FHIR R4 EMR)`,
-          `                ${url}/sandbox/ehr/_admin/received  (EHR receiver; MLLP port ${getEhrSandboxInfo(server.app).mllpPort})`,
-        );
-      }
+      lines.push(...sandboxBannerLines(server));
       lines.push(`  FHIR API      ${url}/fhir   (token: POST ${url}/oauth/token)`);
-      lines.push(`  OnCall target ${ctx.oncallTarget().baseUrl}${ctx.oncallTarget().usesSandbox ? ' (sandbox)' : ''}`);
+      lines.push(oncallTargetLine(server));
       process.stdout.write(`${lines.join('\n')}\n`);
       const stop = async () => {
         await server.close();

@@ -69,6 +69,8 @@ export async function startEngine(dialect: TestDialect = 'sqlite', overrides: Re
       databaseUrl,
       logLevel: 'silent',
       admin: { password: 'correct horse battery' },
+      // Explicitly: a test that configures an external EMR or an addressed route keeps them.
+      sandboxes: true,
       ...overrides,
       ehr: { sandboxMllpPort: 0, ...ehr },
     },
