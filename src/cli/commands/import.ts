@@ -16,6 +16,7 @@ import { isFinished } from '../../flows/bulk-import/run-status.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
+import { missingSettingsMessage } from '../../flows/bulk-import/required-settings.js';
 
 interface ImportOpts {
   target: string;
@@ -31,6 +32,7 @@ interface ImportOpts {
   bulk?: boolean;
   progress?: boolean;
   emrIdField?: string;
+  moveBetweenClinics?: boolean;
 }
 
 export const EXIT = { ok: 0, fatal: 1, someFailed: 2 } as const;
@@ -46,6 +48,7 @@ export function registerImportCommand(program: Command): void {
     .option('--provider <provider>', 'provider (URL or id) for rows that do not name one')
     .option('--emr-id-field <id>', 'roster custom field (id) that holds the EMR id (default ONCALL_EMR_ID_FIELD)')
     .option('--update', 'update records that already exist when a mapped field changed (default: skip them)')
+    .option('--move-between-clinics', 'move patients found in another division (clinic) into this one (default: leave them there and report them)')
     .option('--dry-run', 'validate and compare with the platform, send nothing')
     .option('--report <out.csv>', 'write the per-row report to this file')
     .option('--from <fhir-base-url>', 'pull records from this FHIR R4 server instead of a file')
@@ -89,11 +92,18 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
       mapping,
       options: runOptionsSchema.parse({
         updateExisting: Boolean(opts.update),
+        moveBetweenDivisions: Boolean(opts.moveBetweenClinics),
         dryRun: Boolean(opts.dryRun),
         ...(opts.emrIdField ? { emrIdField: opts.emrIdField } : {}),
         defaults: { ...(opts.division ? { division: opts.division } : {}), ...(opts.provider ? { provider: opts.provider } : {}) },
       }),
     });
+    // A setting every row needs (division, provider) and nothing gives: stop before any row.
+    const missing = svc.missingSettings(run);
+    if (missing) {
+      await svc.runs.delete(run.id);
+      return fail(missingSettingsMessage(missing));
+    }
     const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
       ? csvStagingEvents(createReadStream(file), staging)
@@ -108,6 +118,14 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
       if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
     }
 
+    const pre = await svc.preflight(run.id);
+    if (pre.inAnotherDivision) {
+      const lines = pre.sample.map((s) => s.line).join(', ');
+      const what = pre.moveBetweenDivisions
+        ? 'they will be moved into this clinic (--move-between-clinics)'
+        : 'they will not be moved and nothing is created for them (--move-between-clinics moves them)';
+      out(`${pre.inAnotherDivision} ${recordType === 'contacts' ? 'patient(s)' : 'appointment(s)'} already exist in another clinic (e.g. line(s) ${lines}): ${what}`);
+    }
     await svc.start(run.id);
     await ctx.startWorker();
     const final = await follow(svc, run.id, opts.progress !== false && process.stderr.isTTY === true);

@@ -9,6 +9,22 @@ import { RunStore, type RowCounts, type RunRow } from './run-store.js';
 import type { RunStatus } from './run-status.js';
 import { stageRows, type StagingEvent, type StagingResult } from './stage-rows.js';
 import type { ImportTarget } from './targets/import-target.js';
+import { mappingTemplateSchema } from './mapping/template.js';
+import type { ImportRecord } from './mapping/import-record.js';
+import { missingSettings, missingSettingsMessage } from './required-settings.js';
+import type { RecordType } from '../../domain/identifiers.js';
+
+/** What a run would meet on the platform, shown before it starts (wizard, CLI, API). */
+export interface Preflight {
+  /** Rows whose record already exists in the row's own division (skipped, or updated when chosen). */
+  existingHere: number;
+  /** Rows whose record exists only in another division (clinic) of the platform. */
+  inAnotherDivision: number;
+  /** What happens to those: moved into this run's division only when the run says so. */
+  moveBetweenDivisions: boolean;
+  /** Up to 10 of them: the file line and the division the record is in now (no patient data). */
+  sample: { line: number; division: string }[];
+}
 
 export class ImportError extends Error {
   constructor(
@@ -123,12 +139,55 @@ export class ImportService {
     }
   }
 
-  async start(runId: string, opts: { updateExisting?: boolean; dryRun?: boolean } = {}): Promise<RunRow> {
+  /** Field errors for settings every row needs and nothing gives (checked again at start). */
+  missingSettings(run: RunRow): Record<string, string[]> | null {
+    const mapping = mappingTemplateSchema.safeParse(run.mapping);
+    if (!mapping.success) return null;
+    return missingSettings(run.recordType as RecordType, mapping.data, run.options.defaults);
+  }
+
+  /**
+   * Looks at the platform before a run: which rows' records exist already in their division,
+   * and which exist only in another division (clinic). Sends nothing. Moving a record between
+   * clinics is never a side effect, so the count is shown before the run and the run moves
+   * them only with `moveBetweenDivisions`.
+   */
+  async preflight(runId: string): Promise<Preflight> {
     const run = await this.require(runId);
+    const missing = this.missingSettings(run);
+    if (missing) throw new ImportError(400, missingSettingsMessage(missing), missing);
+    const target = this.deps.targetFor(run);
+    const scopes = new Map<string, string[]>();
+    for await (const { key, scope } of target.scanExisting()) scopes.set(key, [...(scopes.get(key) ?? []), scope]);
+    const out: Preflight = { existingHere: 0, inAnotherDivision: 0, moveBetweenDivisions: run.options.moveBetweenDivisions, sample: [] };
+    for await (const row of this.runs.openRecords(runId)) {
+      const found = scopes.get(row.rowKey);
+      if (!found) continue;
+      let scope: string;
+      try {
+        scope = target.scopeOf(target.prepare(row.record as ImportRecord));
+      } catch {
+        continue; // the row will fail with its own reason
+      }
+      if (found.includes(scope)) out.existingHere++;
+      else {
+        out.inAnotherDivision++;
+        if (out.sample.length < 10) out.sample.push({ line: row.line, division: found[0]! });
+      }
+    }
+    return out;
+  }
+
+  async start(runId: string, opts: { updateExisting?: boolean; dryRun?: boolean; moveBetweenDivisions?: boolean } = {}): Promise<RunRow> {
+    const run = await this.require(runId);
+    // Before any row: a setting every row needs and nothing gives is one error, not N failures.
+    const missing = this.missingSettings(run);
+    if (missing) throw new ImportError(400, missingSettingsMessage(missing), missing);
     const options: RunOptions = {
       ...run.options,
       ...(opts.updateExisting === undefined ? {} : { updateExisting: opts.updateExisting }),
       ...(opts.dryRun === undefined ? {} : { dryRun: opts.dryRun }),
+      ...(opts.moveBetweenDivisions === undefined ? {} : { moveBetweenDivisions: opts.moveBetweenDivisions }),
     };
     const ok = await this.deps.db.transaction().execute(async (trx) => {
       const moved = await this.runs.transition(runId, ['ready'], 'running', { started_at: new Date().toISOString(), options: JSON.stringify(options) }, trx);

@@ -344,6 +344,26 @@ export class RunStore {
     };
   }
 
+  /** The rows still to send with their records, in line order, in pages (the preflight). */
+  async *openRecords(runId: string, pageSize = 2000): AsyncGenerator<{ line: number; rowKey: string; record: Record<string, string> }> {
+    let after = -1;
+    for (;;) {
+      const page = await this.db
+        .selectFrom('import_rows')
+        .select(['line', 'row_key', 'status', 'record'])
+        .where('run_id', '=', runId)
+        .where('line', '>', after)
+        .orderBy('line')
+        .limit(pageSize)
+        .execute();
+      if (!page.length) return;
+      for (const r of page) {
+        if (r.status === 'pending' || r.status === 'in_flight') yield { line: Number(r.line), rowKey: r.row_key, record: JSON.parse(r.record) as Record<string, string> };
+      }
+      after = Number(page[page.length - 1]!.line);
+    }
+  }
+
   /** Every row in line order, in pages, for the report (never the whole run in memory). */
   async *allRows(runId: string, pageSize = 2000) {
     let after = -1;

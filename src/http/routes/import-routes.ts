@@ -48,6 +48,8 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           updateExisting: z.boolean().default(false),
           scanExisting: z.boolean().default(true),
           emrIdField: runOptionsSchema.shape.emrIdField,
+          /** Move records found in another division (clinic) into this one; default: leave them and report them. */
+          moveBetweenDivisions: z.boolean().default(false),
         }),
       },
     },
@@ -60,7 +62,13 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         source: 'csv',
         fileName: b.fileName ?? null,
         mapping: b.mapping,
-        options: runOptionsSchema.parse({ updateExisting: b.updateExisting, defaults: b.defaults, scanExisting: b.scanExisting, ...(b.emrIdField ? { emrIdField: b.emrIdField } : {}) }),
+        options: runOptionsSchema.parse({
+          updateExisting: b.updateExisting,
+          moveBetweenDivisions: b.moveBetweenDivisions,
+          defaults: b.defaults,
+          scanExisting: b.scanExisting,
+          ...(b.emrIdField ? { emrIdField: b.emrIdField } : {}),
+        }),
       });
       return reply.status(201).send(await svc().summary(run.id));
     },
@@ -114,7 +122,13 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       }),
   );
 
-  const body = z.object({ updateExisting: z.boolean().optional(), dryRun: z.boolean().optional() }).default({});
+  app.get(
+    '/api/imports/:id/preflight',
+    { schema: { tags: ['imports'], params: idParams, description: 'What the run would meet on the platform (records already there, records in another clinic); sends nothing.' } },
+    async (req) => wrap(() => svc().preflight(req.params.id)),
+  );
+
+  const body = z.object({ updateExisting: z.boolean().optional(), dryRun: z.boolean().optional(), moveBetweenDivisions: z.boolean().optional() }).default({});
   app.post('/api/imports/:id/start', { schema: { tags: ['imports'], params: idParams, body } }, async (req) =>
     wrap(async () => {
       await svc().start(req.params.id, req.body ?? {});
