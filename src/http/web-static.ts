@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -36,11 +37,12 @@ export async function serveWebUi(app: FastifyInstance): Promise<boolean> {
     tagRoutes(scope, 'public');
     await scope.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] });
   });
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const apiLike = /^\/(api|sandbox|docs|fhir|oauth|metrics|healthz)(\/|$)/.test(path);
     if (req.method === 'GET' && !apiLike && !/\.[a-z0-9]+$/i.test(path)) {
-      return reply.type('text/html').sendFile('index.html');
+      // Read per request (small), so a UI rebuilt while the engine runs is served as it is now.
+      return reply.type('text/html; charset=utf-8').send(await readFile(join(WEB_DIST, 'index.html')));
     }
     return reply.status(404).send({ error: 'not found' });
   });

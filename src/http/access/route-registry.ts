@@ -17,17 +17,21 @@ declare module 'fastify' {
 /**
  * Records every route as it is added, so a test can walk them all (the route-walking access
  * test) and an operator could list what is exposed. Install on the root before any route.
- * The route options are kept by reference and read late, so tags added by later onRoute hooks
- * (sandbox and static-file wrappers) are seen.
+ * The route options are kept by reference and their config read late, so tags added by later
+ * onRoute hooks (sandbox and static-file wrappers) are seen.
  */
 export function installRouteRegistry(app: FastifyInstance): void {
-  const routes: RouteOptions[] = [];
+  const routes: { method: string; url: string; options: RouteOptions }[] = [];
   app.addHook('onRoute', (route) => {
-    routes.push(route);
+    // Fastify reuses one options object for a prefix's '/' route: it runs the hooks for
+    // `/prefix`, then re-points the same object at `/prefix/` without running them again.
+    // Method and URL are copied now; the config is read late through the reference.
+    const urls = [route.url];
+    const r = route as RouteOptions & { routePath?: string; prefix?: string };
+    if (r.routePath === '' && r.prefix && (route.prefixTrailingSlash ?? 'both') === 'both') urls.push(`${route.url}/`);
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      for (const url of urls) if (!routes.some((x) => x.method === method && x.url === url)) routes.push({ method, url, options: route });
+    }
   });
-  app.decorate('registeredRoutes', () =>
-    routes.flatMap((r) =>
-      (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method, url: r.url, access: r.config?.access ?? DEFAULT_ACCESS })),
-    ),
-  );
+  app.decorate('registeredRoutes', () => routes.map((r) => ({ method: r.method, url: r.url, access: r.options.config?.access ?? DEFAULT_ACCESS })));
 }
