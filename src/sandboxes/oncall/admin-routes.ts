@@ -8,8 +8,9 @@ import { seedContacts, seedDirectory } from './seed.js';
 import { CUSTOM_FIELD_KINDS, type CustomField } from './store.js';
 
 /**
- * Emulator-only endpoints under `/_admin/` (no auth, no faults): fault switches, reset, seed,
- * counters, webhook target, and roster custom field definitions (which the real service manages
+ * Emulator-only endpoints under `/_admin/` (no auth of their own, no faults; mounted in the
+ * engine they are 'sandbox-admin' routes, see ../mount.ts): fault switches, reset, seed,
+ * counters, webhook target (loopback or allow-listed only), and roster custom field definitions (which the real service manages
  * in its web app, not its API).
  */
 
@@ -90,15 +91,19 @@ export function registerAdminRoutes(kit: RouteKit, ctx: SandboxContext): void {
 
   kit.add('/_admin/webhooks/', {
     GET: () => ok({ url: ctx.webhooks.config.url, secretSet: Boolean(ctx.webhooks.config.secret), recent: ctx.webhooks.recent }),
-    POST: (request) => {
+    POST: async (request) => {
       const body = bodyOf(request);
       if (!isPlainObject(body)) return invalidBody();
       const bag = new ErrorBag();
       const next = { ...ctx.webhooks.config };
       if (body.url !== undefined) {
         if (body.url === null || body.url === '') next.url = null;
-        else if (typeof body.url === 'string' && isHttpUrl(body.url)) next.url = body.url;
-        else bag.add('url', 'Enter a valid URL.');
+        else if (typeof body.url === 'string' && isHttpUrl(body.url)) {
+          // Only loopback or allow-listed targets: the sandbox must not be a request-forgery relay.
+          const target = await ctx.settings.webhookTargets.check(body.url);
+          if (target.ok) next.url = body.url;
+          else bag.add('url', target.message);
+        } else bag.add('url', 'Enter a valid URL.');
       }
       if (body.secret !== undefined) {
         if (body.secret === null || body.secret === '') next.secret = null;

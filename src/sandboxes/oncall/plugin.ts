@@ -8,6 +8,7 @@ import { registerDirectoryRoutes } from './directory-routes.js';
 import { DETAIL } from './drf-errors.js';
 import { RouteKit, type RouteKitOptions } from './route-kit.js';
 import { SandboxContext } from './sandbox-context.js';
+import { parseAllowedHosts, WebhookTargetPolicy, type ResolveAll } from './webhook-target.js';
 
 /**
  * OnCall Health sandbox: a faithful in-memory emulator of the OnCall REST API (roster contacts,
@@ -22,8 +23,16 @@ import { SandboxContext } from './sandbox-context.js';
 
 export interface OncallSandboxOptions {
   apiKey?: string;
+  /** Initial webhook target, trusted as given (code, not a request, sets it). */
   webhookUrl?: string;
   webhookSecret?: string;
+  /**
+   * Hosts (names or addresses) `POST /_admin/webhooks` may target besides loopback; default
+   * SANDBOX_WEBHOOK_ALLOWED_HOSTS (comma-separated).
+   */
+  webhookAllowedHosts?: string[];
+  /** How host names are resolved for that check (default: the system resolver). */
+  webhookResolveAll?: ResolveAll;
   /** Start with the seeded divisions, providers and custom fields (default true). */
   seed?: boolean;
   /** Source of randomness for errorRate/timeoutRate (deterministic faults in tests). */
@@ -130,6 +139,7 @@ export const oncallSandbox: FastifyPluginAsync<OncallSandboxOptions> = async (ap
     seed: options.seed ?? true,
     timeoutHoldMs: options.timeoutHoldMs ?? DEFAULT_TIMEOUT_HOLD_MS,
     webhook: { url: options.webhookUrl ?? null, secret: options.webhookSecret ?? null },
+    webhookTargets: new WebhookTargetPolicy(options.webhookAllowedHosts ?? parseAllowedHosts(process.env.SANDBOX_WEBHOOK_ALLOWED_HOSTS), options.webhookResolveAll),
     random: options.random ?? Math.random,
   });
   const prefix = app.prefix;

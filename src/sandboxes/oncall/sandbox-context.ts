@@ -5,6 +5,7 @@ import { FaultInjector } from './faults.js';
 import { seedDirectory } from './seed.js';
 import { SandboxStats } from './stats.js';
 import { OncallStore } from './store.js';
+import { WebhookTargetPolicy } from './webhook-target.js';
 import { WebhookDispatcher, type WebhookConfig } from './webhooks.js';
 
 /**
@@ -17,6 +18,8 @@ export interface SandboxSettings {
   seed: boolean;
   timeoutHoldMs: number;
   webhook: WebhookConfig;
+  /** Who webhooks may be sent to (loopback, or listed hosts). */
+  webhookTargets: WebhookTargetPolicy;
   random: () => number;
 }
 
@@ -37,7 +40,7 @@ export class SandboxContext {
 
   constructor(readonly settings: SandboxSettings) {
     this.faults = new FaultInjector(settings.random);
-    this.webhooks = new WebhookDispatcher(settings.webhook, this.stats);
+    this.webhooks = new WebhookDispatcher(settings.webhook, this.stats, settings.webhookTargets);
     this.apiKey = Buffer.from(settings.apiKey);
     if (settings.seed) seedDirectory(this.store);
   }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { WEBHOOK_RETRY, WEBHOOK_SIGNATURE_HEADER } from './assumptions.js';
 import type { SandboxStats } from './stats.js';
+import type { WebhookTargetPolicy } from './webhook-target.js';
 
 /**
  * Outgoing webhooks (oncall-patient-sync-guide.txt: `{"event": "appointment_created" |
@@ -36,15 +37,22 @@ export function signBody(rawBody: string, secret: string): string {
 export class WebhookDispatcher {
   config: WebhookConfig;
   readonly recent: DeliveryRecord[] = [];
-  private agent = new Agent({ keepAliveTimeout: 1_000 });
+  private agent: Agent;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(
     initial: WebhookConfig,
     private readonly stats: SandboxStats,
+    /** Re-checks every connection's resolved addresses (the target was checked when configured). */
+    readonly targets: WebhookTargetPolicy,
   ) {
     this.config = { ...initial };
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    return new Agent({ keepAliveTimeout: 1_000, connect: { lookup: this.targets.connectLookup() } });
   }
 
   get pending(): number {
@@ -108,7 +116,7 @@ export class WebhookDispatcher {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     const old = this.agent;
-    this.agent = new Agent({ keepAliveTimeout: 1_000 });
+    this.agent = this.newAgent();
     this.recent.length = 0;
     await old.destroy().catch(() => undefined);
   }
