@@ -92,6 +92,56 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     expect(r.out.match(/rejected the API key/g)).toHaveLength(1);
   });
 
+  const stats = async () => (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number; requests: { byMethod: Record<string, number> } };
+  const sixPeople = () => {
+    const file = join(dir, 'six.csv');
+    writeFileSync(file, 'Patient ID,First Name,Last Name,DOB,Sex,Email\n' + Array.from({ length: 6 }, (_, i) => `p${i},Ann${'abcdef'[i]},Lee,1980-02-0${i + 1},F,ann${i}@example.org`).join('\n') + '\n');
+    return file;
+  };
+
+  it('stops before any row with exit 1 and one message naming the missing division (issue 6, item 19)', async () => {
+    await fetch(`${sandbox.base}/oncall/_admin/reset`, { method: 'POST' });
+    const file = sixPeople();
+    const before = await stats();
+    const db = { EHR_BRIDGE_DATABASE_URL: join(dir, 'nodiv.sqlite') };
+    const r = await runImport([file, '--type', 'contacts', '--provider', '1'], db);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ehr-bridge import: no division for the rows: .*--division/);
+    expect(r.out.match(/ehr-bridge import:/g)).toHaveLength(1);
+    expect(r.out).not.toMatch(/read \d+ row/);
+    expect(r.out).not.toMatch(/created \d+/);
+    const noProvider = await runImport([file, '--type', 'contacts', '--division', '1'], db);
+    expect(noProvider.code).toBe(1);
+    expect(noProvider.out).toMatch(/no provider for the rows: .*--provider/);
+    const after = await stats();
+    expect(after.contacts).toBe(0);
+    expect(after.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
+    expect(after.requests.byMethod.PATCH ?? 0).toBe(before.requests.byMethod.PATCH ?? 0);
+  });
+
+  it('shows patients of another clinic before the run and moves them only with --move-between-clinics (issue 6, item 18)', async () => {
+    await fetch(`${sandbox.base}/oncall/_admin/reset`, { method: 'POST' });
+    const file = sixPeople();
+    const db = { EHR_BRIDGE_DATABASE_URL: join(dir, 'clinics.sqlite') };
+    const first = await runImport([file, '--type', 'contacts', '--division', '1', '--provider', '1'], db);
+    expect(first.out).toContain('created 6, updated 0, skipped 0, failed 0');
+    const before = await stats();
+    const second = await runImport([file, '--type', 'contacts', '--division', '2', '--provider', '1', '--update'], db);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/6 patient\(s\) already exist in another clinic \(e\.g\. line\(s\) 2, 3, 4, 5, 6, 7\): they will not be moved/);
+    expect(second.out).toContain('created 0, updated 0, skipped 6, failed 0');
+    const mid = await stats();
+    expect(mid.requests.byMethod.PATCH ?? 0).toBe(before.requests.byMethod.PATCH ?? 0);
+    expect(mid.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
+    const moved = await runImport([file, '--type', 'contacts', '--division', '2', '--provider', '1', '--move-between-clinics'], db);
+    expect(moved.code).toBe(0);
+    expect(moved.out).toMatch(/they will be moved into this clinic/);
+    expect(moved.out).toContain('created 0, updated 6, skipped 0, failed 0');
+    const after = await stats();
+    expect(after.contacts).toBe(6);
+    expect((after.requests.byMethod.PATCH ?? 0) - (mid.requests.byMethod.PATCH ?? 0)).toBe(6);
+  });
+
   it('exits 1 on a file that is not CSV', async () => {
     const file = join(dir, 'doc.pdf');
     writeFileSync(file, Buffer.from('%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n<<>>\nendobj\n\u0000\u0000', 'latin1'));
