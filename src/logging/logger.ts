@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * The one structured logger. Patient data never goes in: log ids, counts, statuses and
@@ -10,13 +10,15 @@ export const PHI_REDACT_PATHS = [
   '*.payload', '*.record', '*.body', '*.row', 'req.body', 'res.body',
 ];
 
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
-  return pino({
+  const options = {
     name: opts.name ?? 'ehr-bridge',
     level,
     redact: { paths: PHI_REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  // A destination other than stdout: tests read the lines the engine would write.
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 export type { Logger };
