@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stopOnSignal } from '../stop-on-signal.js';
 import { oncallTargetLine, sandboxBannerLines } from '../../sandboxes/banner.js';
 import type { AdminLogin } from '../../http/auth/admin-account.js';
 import { startServer } from '../../server/start.js';
@@ -37,11 +38,6 @@ export function registerServeCommand(program: Command): void {
       lines.push(`  FHIR API      ${url}/fhir   (token: POST ${url}/oauth/token)`);
       lines.push(oncallTargetLine(server));
       process.stdout.write(`${lines.join('\n')}\n`);
-      const stop = async () => {
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      stopOnSignal(() => server.close());
     });
 }
