@@ -1,53 +1,74 @@
-import { hostname } from 'node:os';
-import { Logger as GwLogger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerUtils } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger as GwLogger, makeWorkerUtils, run, runMigrations, type Runner, type TaskList, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db, DbOrTrx } from '../store/db.js';
-import { nowIso } from '../store/db.js';
+import { ADVISORY_LOCKS, withPgAdvisoryLock } from '../store/pg-advisory-lock.js';
 import type { JobHandlers, JobQueue, JobSpec, WorkerOptions } from './queue.js';
+import { PoolHeartbeat } from './pool-heartbeat.js';
 
-/** A worker whose heartbeat is older than this is taken for dead and its jobs are released. */
-const DEAD_AFTER_MS = 30_000;
-const HEARTBEAT_MS = 5_000;
+/** How long a worker process may stay silent before its jobs are taken over (the default). */
+export const DEFAULT_WORKER_DEAD_AFTER_MS = 60_000;
+
+export interface PgQueueOptions {
+  /** A worker pool whose heartbeat is older than this is taken for dead and its jobs released. */
+  deadAfterMs?: number;
+}
 
 /**
  * The PostgreSQL queue on graphile-worker (https://worker.graphile.org/): any number of worker
  * processes on any number of machines share one database. Jobs are added with
  * `graphile_worker.add_job()` inside the caller's transaction.
  *
- * graphile-worker keeps a job locked for 4 hours when its worker dies without a clean
- * shutdown. We shorten that: every pool writes a heartbeat per worker id to `queue_workers`, and
- * any live process releases (forceUnlockWorkers) the jobs of workers that stopped beating.
+ * graphile-worker 0.17 (the open-source edition) keeps a job locked for 4 hours when its worker
+ * dies without a clean shutdown: it has no worker heartbeat of its own. So each process beats
+ * for its worker pool (graphile-worker locks jobs under the POOL's id) and releases the jobs of
+ * pools that stopped beating; see PoolHeartbeat.
  */
 export class PgQueue implements JobQueue {
   readonly kind = 'postgres' as const;
+  readonly workerDeadAfterMs: number;
   private runner: Runner | undefined;
   private utils: WorkerUtils | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private readonly workerIds = new Set<string>();
+  private heartbeat: PoolHeartbeat | undefined;
   private pool: pg.Pool | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly connectionString: string,
     private readonly logger: Logger,
-  ) {}
+    opts: PgQueueOptions = {},
+  ) {
+    this.workerDeadAfterMs = opts.deadAfterMs ?? DEFAULT_WORKER_DEAD_AFTER_MS;
+  }
 
   /**
-   * graphile-worker gets a pool of ours: we can listen to its errors (an idle connection closed
-   * by the server must not crash the process) and end it when the queue stops.
+   * graphile-worker gets a pool of ours, with both error handlers it checks for (pool 'error'
+   * for idle clients, client 'error' for checked-out ones): a connection the server closes must
+   * not crash the process. pg drops the broken client; graphile-worker retries its own queries.
+   * Only the error's code goes to the log: pg messages can quote values.
    */
   private ownPool(): pg.Pool {
     if (!this.pool) {
-      this.pool = new pg.Pool({ connectionString: this.connectionString, max: 12 });
-      this.pool.on('error', (e) => this.logger.warn({ err: { message: e.message } }, 'queue: idle PostgreSQL connection failed'));
+      const pool = new pg.Pool({ connectionString: this.connectionString, max: 12 });
+      const onError = (where: string) => (e: Error & { code?: string }) =>
+        this.logger.warn({ err: { code: e.code ?? null, name: e.name } }, `queue: PostgreSQL ${where} connection failed; it is dropped and replaced`);
+      pool.on('error', onError('idle'));
+      pool.on('connect', (client) => client.on('error', onError('active')));
+      this.pool = pool;
     }
     return this.pool;
   }
 
   async init(): Promise<void> {
-    await runMigrations({ pgPool: this.ownPool(), logger: gwLogger(this.logger) });
+    // graphile-worker's own migration tolerates most concurrent starts; the lock makes it certain
+    // when replicas start at the same moment on a new database.
+    await withPgAdvisoryLock(this.connectionString, ADVISORY_LOCKS.queueSchema, () =>
+      runMigrations({ pgPool: this.ownPool(), logger: gwLogger(this.logger) }),
+    );
   }
 
   async add(job: JobSpec, trx?: DbOrTrx): Promise<void> {
@@ -79,59 +100,64 @@ export class PgQueue implements JobQueue {
         });
       };
     }
+    this.stopping = false;
     this.utils = await makeWorkerUtils({ pgPool: this.ownPool(), logger: gwLogger(this.logger) });
-    this.runner = await run({
+    this.heartbeat = new PoolHeartbeat(this.db, this.utils, this.logger, this.workerDeadAfterMs);
+    await this.startRunner(taskList, opts);
+    await this.heartbeat.start();
+  }
+
+  private async startRunner(taskList: TaskList, opts: WorkerOptions): Promise<void> {
+    const heartbeat = this.heartbeat!;
+    // Our own emitter, subscribed BEFORE run(): run() creates the pool (and emits pool:create)
+    // before it returns, so a listener added to runner.events afterwards never hears of it.
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => heartbeat.add(workerPool.id));
+    events.on('pool:release', ({ workerPool }) => heartbeat.remove(workerPool.id));
+    const runner = await run({
       pgPool: this.ownPool(),
       concurrency: opts.concurrency ?? 4,
       pollInterval: opts.pollIntervalMs ?? 500,
       noHandleSignals: true,
       taskList,
       logger: gwLogger(this.logger),
+      events,
     });
-    this.runner.events.on('worker:create', ({ worker }) => {
-      this.workerIds.add(worker.workerId);
-      void this.beat();
+    this.runner = runner;
+    // The pool ends itself when it cannot record a job's outcome (the database stayed away
+    // through its retries). That must not be an unhandled rejection, nor leave this process
+    // alive but idle: log it (no payloads) and start a new pool.
+    runner.promise.catch((e: unknown) => {
+      if (this.stopping || this.runner !== runner) return;
+      this.logger.error({ err: { name: (e as Error)?.name } }, 'queue: the worker pool stopped on a database error; starting a new one');
+      this.restartLater(taskList, opts);
     });
-    await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+  }
+
+  /** Starts a new pool in 5 s, and again every 5 s while the database stays away. */
+  private restartLater(taskList: TaskList, opts: WorkerOptions): void {
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.startRunner(taskList, opts).catch((e: unknown) => {
+        this.logger.warn({ err: { name: (e as Error)?.name, code: (e as { code?: string })?.code ?? null } }, 'queue: cannot start a worker pool yet; retrying in 5 s');
+        this.restartLater(taskList, opts);
+      });
+    }, 5_000);
+    this.restartTimer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.runner?.stop().catch(() => undefined);
     this.runner = undefined;
-    if (this.workerIds.size) {
-      await this.db.deleteFrom('queue_workers').where('worker_id', 'in', [...this.workerIds]).execute().catch(() => undefined);
-    }
+    await this.heartbeat?.stop();
+    this.heartbeat = undefined;
     await this.utils?.release();
     this.utils = undefined;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end().catch(() => undefined);
-  }
-
-  private async beat(): Promise<void> {
-    try {
-      const now = nowIso();
-      for (const id of this.workerIds) {
-        await this.db
-          .insertInto('queue_workers')
-          .values({ worker_id: id, host: hostname(), pid: process.pid, heartbeat_at: now })
-          .onConflict((oc) => oc.column('worker_id').doUpdateSet({ heartbeat_at: now }))
-          .execute();
-      }
-      const cutoff = new Date(Date.now() - DEAD_AFTER_MS).toISOString();
-      const dead = await this.db.selectFrom('queue_workers').select('worker_id').where('heartbeat_at', '<', cutoff).execute();
-      if (dead.length && this.utils) {
-        const ids = dead.map((d) => d.worker_id);
-        await this.utils.forceUnlockWorkers(ids);
-        await this.db.deleteFrom('queue_workers').where('worker_id', 'in', ids).execute();
-        this.logger.info({ workers: ids.length }, 'queue: released the jobs of workers that stopped beating');
-      }
-    } catch (e) {
-      this.logger.warn({ err: e }, 'queue: heartbeat failed');
-    }
   }
 }
 
