@@ -1,35 +1,39 @@
-import Fastify from 'fastify';
 import type { Command } from 'commander';
-import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../sandboxes/oncall/plugin.js';
 import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
-import { mountSandboxes } from '../../sandboxes/mount.js';
+import { buildStandaloneSandboxes } from '../../sandboxes/standalone.js';
 
 export function registerSandboxCommand(program: Command): void {
   program
     .command('sandbox')
     .description('run only the partner sandboxes (OnCall Health under /oncall, FHIR EMR under /fhir-emr, EHR receiver under /ehr)')
     .option('--port <port>', 'port to listen on', '8090')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on (a non-loopback address puts /_admin behind SANDBOX_ADMIN_TOKEN)', '127.0.0.1')
     .option('--ehr-mllp-port <port>', 'MLLP port of the EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
     .action(async (opts: { port: string; host: string; ehrMllpPort?: string }) => {
-      const app = Fastify({ logger: false });
       const mllpPort = Number(opts.ehrMllpPort ?? process.env.EHR_BRIDGE_EHR_MLLP_PORT ?? 2575);
-      await mountSandboxes(app, '', { ehr: { mllpPort, mllpHost: opts.host } });
+      const sandboxes = await buildStandaloneSandboxes({ host: opts.host, mllpPort });
+      const { app } = sandboxes;
       await app.listen({ port: Number(opts.port), host: opts.host });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : Number(opts.port);
-      const base = `http://${opts.host}:${port}`;
-      process.stdout.write(
-        [
-          'ehr-bridge sandboxes are running',
-          `  OnCall Health  ${base}/oncall/   API key: ${process.env.SANDBOX_ONCALL_API_KEY ?? DEFAULT_ONCALL_SANDBOX_API_KEY}`,
-          `                 faults: POST ${base}/oncall/_admin/faults   reset: POST ${base}/oncall/_admin/reset`,
-          `  FHIR R4 EMR    ${base}/fhir-emr/`,
-          `  EHR receiver   MLLP ${getEhrSandboxInfo(app).mllpHost}:${getEhrSandboxInfo(app).mllpPort}   received: GET ${base}/ehr/_admin/received   mode: POST ${base}/ehr/_admin/mode`,
-          `                 drop folder ${getEhrSandboxInfo(app).dropDir}   JSON: POST ${base}/ehr/json`,
-          '',
-        ].join('\n'),
-      );
+      const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+      const ehr = getEhrSandboxInfo(app);
+      const lines = [
+        'ehr-bridge sandboxes are running',
+        `  OnCall Health  ${base}/oncall/   API key: ${sandboxes.oncallApiKey}`,
+        `                 faults: POST ${base}/oncall/_admin/faults   reset: POST ${base}/oncall/_admin/reset`,
+        `  FHIR R4 EMR    ${base}/fhir-emr/`,
+        `  EHR receiver   MLLP ${ehr.mllpHost}:${ehr.mllpPort}   received: GET ${base}/ehr/_admin/received   mode: POST ${base}/ehr/_admin/mode`,
+        `                 drop folder ${ehr.dropDir}   JSON: POST ${base}/ehr/json`,
+      ];
+      if (sandboxes.adminToken) {
+        lines.push(
+          sandboxes.adminTokenGenerated
+            ? `  admin token    ${sandboxes.adminToken}   (generated; /_admin routes need Authorization: Bearer <token>; set SANDBOX_ADMIN_TOKEN to choose it)`
+            : '  admin token    from SANDBOX_ADMIN_TOKEN   (/_admin routes need Authorization: Bearer <token>)',
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n\n`);
       const stop = async () => {
         await app.close();
         process.exit(0);
