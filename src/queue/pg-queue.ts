@@ -55,7 +55,7 @@ export class PgQueue implements JobQueue {
     if (!this.pool) {
       const pool = new pg.Pool({ connectionString: this.connectionString, max: 12 });
       const onError = (where: string) => (e: Error & { code?: string }) =>
-        this.logger.warn({ err: { code: e.code ?? null, name: e.name } }, `queue: PostgreSQL ${where} connection failed; it is dropped and replaced`);
+        this.logger.warn({ pgCode: e.code ?? null }, `queue: PostgreSQL ${where} connection failed; it is dropped and replaced`);
       pool.on('error', onError('idle'));
       pool.on('connect', (client) => client.on('error', onError('active')));
       this.pool = pool;
@@ -129,7 +129,7 @@ export class PgQueue implements JobQueue {
     // alive but idle: log it (no payloads) and start a new pool.
     runner.promise.catch((e: unknown) => {
       if (this.stopping || this.runner !== runner) return;
-      this.logger.error({ err: { name: (e as Error)?.name } }, 'queue: the worker pool stopped on a database error; starting a new one');
+      this.logger.error({ errorType: (e as Error)?.name }, 'queue: the worker pool stopped on a database error; starting a new one');
       this.restartLater(taskList, opts);
     });
   }
@@ -139,7 +139,7 @@ export class PgQueue implements JobQueue {
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;
       this.startRunner(taskList, opts).catch((e: unknown) => {
-        this.logger.warn({ err: { name: (e as Error)?.name, code: (e as { code?: string })?.code ?? null } }, 'queue: cannot start a worker pool yet; retrying in 5 s');
+        this.logger.warn({ errorType: (e as Error)?.name, pgCode: (e as { code?: string })?.code ?? null }, 'queue: cannot start a worker pool yet; retrying in 5 s');
         this.restartLater(taskList, opts);
       });
     }, 5_000);

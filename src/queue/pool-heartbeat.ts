@@ -74,7 +74,7 @@ export class PoolHeartbeat {
       do {
         this.again = false;
         await this.beatOnce().catch((e: Error & { code?: string }) =>
-          this.logger.warn({ err: { name: e.name, code: e.code ?? null } }, 'queue: heartbeat failed; retried at the next beat'),
+          this.logger.warn({ errorType: e.name, pgCode: e.code ?? null }, 'queue: heartbeat failed; retried at the next beat'),
         );
       } while (this.again);
     })().finally(() => (this.running = undefined));
