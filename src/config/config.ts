@@ -131,6 +131,8 @@ export const configSchema = z.object({
     fhirUrl: z.string().url().optional(),
     bearerToken: z.string().min(1).optional(),
     timeoutMs: intFromEnv(15_000),
+    /** HMAC key of the FHIR API's `_page` tokens; unset = generated once and kept in the settings table. */
+    pageTokenSecret: z.string().min(32, 'needs at least 32 characters').optional(),
   }),
   /** OAuth 2.0 client credentials for the FHIR API (POST /oauth/token). */
   oauth: z.object({
@@ -210,7 +212,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       timeoutMs: pick('ONCALL_TIMEOUT_MS'),
       maxRetries: pick('ONCALL_MAX_RETRIES'),
     }),
-    emr: strip({ fhirUrl: pick('EHR_BRIDGE_EMR_FHIR_URL'), bearerToken: pick('EHR_BRIDGE_EMR_FHIR_TOKEN'), timeoutMs: pick('EHR_BRIDGE_EMR_TIMEOUT_MS') }),
+    emr: strip({ fhirUrl: pick('EHR_BRIDGE_EMR_FHIR_URL'), bearerToken: pick('EHR_BRIDGE_EMR_FHIR_TOKEN'), timeoutMs: pick('EHR_BRIDGE_EMR_TIMEOUT_MS'), pageTokenSecret: pick('EHR_BRIDGE_PAGE_TOKEN_SECRET') }),
     oauth: strip({
       tokenTtlSeconds: pick('EHR_BRIDGE_OAUTH_TOKEN_TTL_SECONDS'),
       audiences: pick('EHR_BRIDGE_OAUTH_AUDIENCES')?.split(/[\s,]+/).filter(Boolean),

@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../server/context.js';
 import { embeddedSandboxOptions } from '../sandboxes/embedded.js';
@@ -11,6 +11,9 @@ import { installAccessControl } from './access/access-control.js';
 import { tagRoutes } from './access/route-access.js';
 import { installRouteRegistry } from './access/route-registry.js';
 import { installErrorHandler } from './errors.js';
+import { frameworkErrorHandler } from './framework-errors.js';
+import { installRequestIdHeader, newRequestId } from './request-id.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { sendToEhrHttp } from './fhir/index.js';
@@ -33,11 +36,23 @@ export interface BuildAppOptions {
  */
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    // The engine's logger (errors with the request id); no per-request lines: URLs can carry
+    // patient search terms (/fhir/Patient?family=...).
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    // Above FHIR's 64-character ids, so a long id reaches its route and gets the route's own 400.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: frameworkErrorHandler,
     // A 50 MB CSV arrives as a stream (PUT /api/imports/:id/file), not through this limit.
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: ctx.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
+  // First hooks of all: a request refused by the access hook (401/403) or answered by a 404
+  // handler still carries its request id and the security headers.
+  installRequestIdHeader(app);
+  await installSecurityHeaders(app);
   // Before any route, so it sees every route of every prefix and plugin.
   installRouteRegistry(app);
   app.setValidatorCompiler(validatorCompiler);

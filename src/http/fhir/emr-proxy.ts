@@ -2,31 +2,16 @@ import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { EmrClient, EmrType } from '../../flows/send-to-ehr/emr-client.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 import { FhirError } from './fhir-error.js';
-import { checkSearch, PAGE_PARAM } from './search-rules.js';
+import { PageTokens, type PageState } from './page-token.js';
+import { checkSearch, ID_RE, PAGE_PARAM } from './search-rules.js';
 
 /**
  * Patient and Encounter as the FHIR API serves them: read and searched in the EMR the engine is
  * connected to, one page per request. Our rules apply first (search-rules.ts); the EMR's paging
- * links become opaque `_page` tokens under our base, so a client never talks to the EMR and a
- * token cannot point anywhere but the EMR's own base for the same type.
+ * links become signed `_page` tokens under our base (page-token.ts), so a client never talks to
+ * the EMR, a token cannot point anywhere but the EMR's own base for the same type, and a forged
+ * or edited token is refused before the EMR is called.
  */
-function encodePage(relative: string): string {
-  return Buffer.from(relative, 'utf8').toString('base64url');
-}
-
-function decodePage(token: string, type: EmrType): string {
-  let relative: string;
-  try {
-    relative = Buffer.from(token, 'base64url').toString('utf8');
-  } catch {
-    relative = '';
-  }
-  if (!relative.startsWith(`${type}?`) || /[#\s]|\.\./.test(relative)) {
-    throw new FhirError(400, 'value', `${PAGE_PARAM} is not a paging token of a ${type} search`, { expression: [PAGE_PARAM] });
-  }
-  return relative;
-}
-
 function emrFailure(e: unknown, what: string): FhirError {
   if (isPartnerError(e)) {
     if (e.status === 410) return new FhirError(410, 'expired', 'This page of results has expired: run the search again');
@@ -38,10 +23,14 @@ function emrFailure(e: unknown, what: string): FhirError {
 }
 
 export class EmrProxy {
-  constructor(private readonly emr: () => EmrClient) {}
+  constructor(
+    private readonly emr: () => EmrClient,
+    private readonly tokens: PageTokens,
+  ) {}
 
   async read(type: EmrType, id: string): Promise<Resource> {
-    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw new FhirError(400, 'value', `Invalid ${type} id`);
+    // Anything but a FHIR id never reaches the EMR.
+    if (!ID_RE.test(id)) throw new FhirError(400, 'value', `Invalid ${type} id: an id is 1 to 64 characters A-Z a-z 0-9 - .`);
     let resource: Resource | null;
     try {
       resource = await this.emr().read(type, id);
@@ -54,12 +43,16 @@ export class EmrProxy {
 
   async search(type: EmrType, pairs: [string, string][], fhirBase: string): Promise<Bundle> {
     const checked = checkSearch(type, pairs);
+    let search: Omit<PageState, 'emr'>;
     let relative: string;
     let selfUrl: string;
     if (checked.kind === 'page') {
-      relative = decodePage(checked.token, type);
+      const state = await this.tokens.open(checked.token, type);
+      search = { type, params: state.params, count: state.count };
+      relative = state.emr;
       selfUrl = `${fhirBase}/${type}?${new URLSearchParams({ [PAGE_PARAM]: checked.token })}`;
     } else {
+      search = { type, params: checked.params, count: checked.count };
       const query = new URLSearchParams(checked.params);
       query.set('_count', String(checked.count));
       relative = `${type}?${query}`;
@@ -72,16 +65,18 @@ export class EmrProxy {
     } catch (e) {
       throw emrFailure(e, `${type} search`);
     }
-    return this.rewrite(bundle, type, emr.baseUrl, fhirBase, selfUrl);
+    return this.rewrite(bundle, search, emr.baseUrl, fhirBase, selfUrl);
   }
 
-  private rewrite(bundle: Bundle, type: EmrType, emrBase: string, fhirBase: string, selfUrl: string): Bundle {
+  private async rewrite(bundle: Bundle, search: Omit<PageState, 'emr'>, emrBase: string, fhirBase: string, selfUrl: string): Promise<Bundle> {
+    const type = search.type;
     const links: BundleLink[] = [{ relation: 'self', url: selfUrl }];
     for (const l of bundle.link ?? []) {
       if (l.relation === 'self' || !l.url?.startsWith(`${emrBase}/`)) continue;
       const relative = l.url.slice(emrBase.length + 1);
       if (!relative.startsWith(`${type}?`)) continue;
-      links.push({ relation: l.relation, url: `${fhirBase}/${type}?${new URLSearchParams({ [PAGE_PARAM]: encodePage(relative) })}` });
+      const token = await this.tokens.sign({ ...search, emr: relative });
+      links.push({ relation: l.relation, url: `${fhirBase}/${type}?${new URLSearchParams({ [PAGE_PARAM]: token })}` });
     }
     const entry = (bundle.entry ?? [])
       // Only matches of the searched type: no _include'd resources or EMR OperationOutcomes leak through.

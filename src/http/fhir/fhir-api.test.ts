@@ -1,5 +1,5 @@
 import type { Bundle, CapabilityStatement, Encounter, OperationOutcome, Patient } from '@medplum/fhirtypes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOauthClient } from '../oauth/clients.js';
 import { makePdf, parameters, startEngine, type EngineHarness } from '../../flows/send-to-ehr/test-helpers/engine-harness.js';
 
@@ -98,6 +98,14 @@ describe('FHIR API: errors, auth, search rules, metadata', () => {
     await expectRefused(await h.sendToEhr(valid({ sender: '123' })), 422, /RPPS/);
   });
 
+  it('422 for PDF polyglots (HTML or ZIP before %PDF-, no %%EOF trailer), nothing stored or delivered', async () => {
+    const html = Buffer.concat([Buffer.from('<!doctype html><script>alert(1)</script>\n'), pdf]);
+    await expectRefused(await h.sendToEhr(valid({ payload: html })), 422, /not a PDF \(%PDF- at the start\)/);
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), pdf]);
+    await expectRefused(await h.sendToEhr(valid({ payload: zip })), 422, /not a PDF/);
+    await expectRefused(await h.sendToEhr(valid({ payload: pdf.subarray(0, pdf.lastIndexOf('%%EOF')) })), 422, /no %%EOF trailer/);
+  });
+
   it('accepts application/json too and answers the Lifen Parameters', async () => {
     const r = await h.sendToEhr(valid({ title: 'json media type' }), { contentType: 'application/json' });
     expect(r.status).toBe(200);
@@ -160,6 +168,79 @@ describe('FHIR API: errors, auth, search rules, metadata', () => {
     const missing = await h.fhirCall('/Patient/does-not-exist');
     expect(missing.status).toBe(404);
     expect(missing.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('_page tokens are signed: a forged or edited token is a 400 OperationOutcome and the EMR is not called', async () => {
+    const emr = h.server.ctx.sendToEhr().emr();
+    const searchPage = vi.spyOn(emr, 'searchPage');
+    try {
+      const first = await h.fhirCall('/Encounter?date=ge2000-01-01&_count=5');
+      expect(first.status).toBe(200);
+      const next = (first.body as Bundle).link?.find((l) => l.relation === 'next')?.url;
+      const token = new URL(next!).searchParams.get('_page')!;
+      expect((await h.fhirCall(next!)).status).toBe(200);
+      const calls = searchPage.mock.calls.length;
+
+      const refused = async (path: string, status = 400) => {
+        const r = await h.fhirCall(path);
+        expect(r.status, path).toBe(status);
+        expect(r.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+        expect(r.body.resourceType).toBe('OperationOutcome');
+        expect(searchPage.mock.calls.length, path).toBe(calls);
+      };
+      // The review's forgery: an unsigned token asking the EMR for 1000 patients with no criterion.
+      await refused(`/Patient?_page=${Buffer.from('Patient?_count=1000').toString('base64url')}`);
+      const [payload, signature] = token.split('.');
+      const state = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
+      const edit = (change: object) => `${Buffer.from(JSON.stringify({ ...state, ...change })).toString('base64url')}.${signature}`;
+      await refused(`/Encounter?_page=${edit({ params: [], count: 1000 })}`);
+      await refused(`/Encounter?_page=${edit({ emr: 'Encounter?_count=1000' })}`);
+      await refused(`/Patient?_page=${edit({ type: 'Patient', emr: state.emr.replace(/^Encounter/, 'Patient') })}`);
+      await refused(`/Encounter?_page=${token.slice(0, -2)}`);
+      await refused(`/Patient?_page=${token}`);
+    } finally {
+      searchPage.mockRestore();
+    }
+  });
+
+  it('every error under /fhir is an OperationOutcome, and a bad id never reaches the EMR', async () => {
+    const emr = h.server.ctx.sendToEhr().emr();
+    const read = vi.spyOn(emr, 'read');
+    const searchPage = vi.spyOn(emr, 'searchPage');
+    const send = (body: string, type: string) => ({ method: 'POST', headers: { 'content-type': type }, body });
+    const table: [string, string, RequestInit, number, RegExp][] = [
+      ['200-character id', `/Patient/${'a'.repeat(200)}`, {}, 400, /Invalid Patient id/],
+      ['65-character id', `/Encounter/${'e'.repeat(65)}`, {}, 400, /Invalid Encounter id/],
+      ['id with a space', '/Patient/a%20b', {}, 400, /Invalid Patient id/],
+      ['id with $ and _', '/Patient/ab$c_d', {}, 400, /Invalid Patient id/],
+      ['id that does not decode', '/Patient/%zz', {}, 400, /percent-encoded/],
+      ['id over the router limit', `/Patient/${'b'.repeat(2000)}`, {}, 414, /too long/],
+      ['bad JSON', '/CommunicationRequest/$send-to-ehr', send('{"resourceType":', 'application/fhir+json'), 400, /not valid JSON/],
+      ['text/plain body', '/CommunicationRequest/$send-to-ehr', send('hello', 'text/plain'), 415, /media type|application\/fhir\+json/],
+      ['JSON to _search', '/Patient/_search', send('{"family":"Smith"}', 'application/json'), 415, /form-urlencoded/],
+      ['unknown resource', '/Observation/1/_history', {}, 404, /No such FHIR endpoint: GET \/fhir\/Observation\/\.\.\.$/],
+      ['unknown method', '/Patient/abc', { method: 'DELETE' }, 404, /No such FHIR endpoint/],
+      ['bad _count', '/Patient?family=Smith&_count=many', {}, 400, /_count/],
+    ];
+    const storedBefore = await stored();
+    const receivedBefore = h.received().length;
+    try {
+      for (const [what, path, init, status, diagnostics] of table) {
+        const r = await h.fhirCall(path, init);
+        expect(r.status, what).toBe(status);
+        expect(r.headers.get('content-type'), what).toMatch(/^application\/fhir\+json/);
+        expect(r.body.resourceType, what).toBe('OperationOutcome');
+        expect(r.body.issue[0].diagnostics, what).toMatch(diagnostics);
+        expect(r.headers.get('x-content-type-options'), what).toBe('nosniff');
+      }
+      expect(read).not.toHaveBeenCalled();
+      expect(searchPage).not.toHaveBeenCalled();
+      expect(await stored()).toBe(storedBefore);
+      expect(h.received()).toHaveLength(receivedBefore);
+    } finally {
+      read.mockRestore();
+      searchPage.mockRestore();
+    }
   });
 
   it('metadata lists exactly the supported interactions, without a token', async () => {

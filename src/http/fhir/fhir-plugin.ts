@@ -3,7 +3,9 @@ import { DocumentRejectedError } from '../../flows/send-to-ehr/errors.js';
 import type { AppContext } from '../../server/context.js';
 import { capabilityStatement, OPERATIONS, operationDefinition } from './capability-statement.js';
 import { EmrProxy } from './emr-proxy.js';
+import { PageTokens, pageTokenSecret } from './page-token.js';
 import { FhirError, invalidReference, operationOutcome } from './fhir-error.js';
+import { logInternalError } from '../errors.js';
 import { parseJsonKeepingLargeStrings } from './large-json.js';
 import { parseSendToEhrParameters } from './send-to-ehr-params.js';
 import { trackingBundle } from './tracking-bundle.js';
@@ -25,6 +27,14 @@ function mediaType(req: FastifyRequest): string {
   return String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+/** A path as far as its resource type (first segment after the prefix); the rest can carry an identifier. */
+function pathToType(url: string): string {
+  const segments = (url.split('?')[0] ?? '').split('/');
+  const type = segments[2] ?? '';
+  if (!/^[A-Za-z$_-]{1,64}$/.test(type)) return `/${segments[1] ?? ''}/...`;
+  return `/${segments[1] ?? ''}/${type}${segments.length > 3 ? '/...' : ''}`;
+}
+
 function queryPairs(req: FastifyRequest): [string, string][] {
   const q = req.url.indexOf('?');
   return q < 0 ? [] : Array.from(new URLSearchParams(req.url.slice(q + 1)).entries());
@@ -32,7 +42,7 @@ function queryPairs(req: FastifyRequest): [string, string][] {
 
 export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) => {
   const service = () => ctx.sendToEhr();
-  const proxy = new EmrProxy(() => ctx.sendToEhr().emr());
+  const proxy = new EmrProxy(() => ctx.sendToEhr().emr(), new PageTokens(() => pageTokenSecret(ctx.store.db, ctx.config.emr.pageTokenSecret)));
   const maxPayload = ctx.config.ehr.maxPayloadBytes;
   // base64 is 4/3 of the bytes; leave room for the other parameters and for line-wrapped base64.
   const bodyLimit = Math.ceil((maxPayload * 4) / 3 + maxPayload / 20) + 1024 * 1024;
@@ -120,12 +130,12 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
     if (status === 413) return send(req, reply, 413, operationOutcome('error', 'too-long', `The request body is larger than the limit (${maxPayload} bytes of document)`));
     if (status === 415) return send(req, reply, 415, operationOutcome('error', 'not-supported', `Unsupported media type; use ${JSON_TYPES.join(' or ')}`));
     if (status !== undefined && status >= 400 && status < 500) return send(req, reply, status, operationOutcome('error', status === 400 ? 'structure' : 'invalid', err.message));
-    ctx.logger.error({ err: { name: err.name, message: err.message }, route: req.routeOptions.url }, 'fhir api: internal error');
-    return send(req, reply, 500, operationOutcome('fatal', 'exception', 'Internal server error'));
+    logInternalError(req, err);
+    return send(req, reply, 500, operationOutcome('fatal', 'exception', `Internal server error (request id ${req.id})`));
   });
 
   app.setNotFoundHandler((req, reply) =>
-    send(req, reply, 404, operationOutcome('error', 'not-supported', `No such FHIR endpoint: ${req.method} ${req.url.split('?')[0]}`)),
+    send(req, reply, 404, operationOutcome('error', 'not-supported', `No such FHIR endpoint: ${req.method} ${pathToType(req.url)}`)),
   );
 
   // ---- metadata -----------------------------------------------------------------------------

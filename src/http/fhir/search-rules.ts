@@ -18,7 +18,8 @@ interface ParamRule {
 const MIN_STRING = 2;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_RE = /^(ge|gt|le|lt|eq)?(\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?)$/;
-const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
+/** A FHIR id (https://hl7.org/fhir/R4/datatypes.html#id). */
+export const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 const ENCOUNTER_STATUSES = ['planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown'];
 
 const stringRule = (documentation: string): ParamRule => ({
