@@ -18,24 +18,25 @@ export interface LoginThrottle {
   perAccount: preHandlerAsyncHookHandler;
 }
 
-/** Registers the plugin in `app` (encapsulated: nothing global) and returns the two route hooks. */
+/**
+ * Registers the plugin (encapsulated: nothing global) and returns the two route hooks. Each
+ * limit gets its own registration: one registration's hooks run at most once per request
+ * (a guard against double counting), so two hooks from one would skip the second limit.
+ */
 export async function loginThrottle(app: FastifyInstance): Promise<LoginThrottle> {
-  await app.register(fastifyRateLimit, { global: false });
   const refuse = (_req: FastifyRequest, context: { ttl: number }) =>
     new HttpError(429, `too many sign-in attempts: try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`);
+  const limiter = async (limit: { max: number; windowMs: number }, key: (req: FastifyRequest) => string) => {
+    let hook: ReturnType<FastifyInstance['rateLimit']> | undefined;
+    await app.register(async (scope) => {
+      await scope.register(fastifyRateLimit, { global: false });
+      hook = scope.rateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator: key, errorResponseBuilder: refuse });
+    });
+    return hook!;
+  };
   return {
-    perAddress: app.rateLimit({
-      max: LOGIN_LIMITS.perAddress.max,
-      timeWindow: LOGIN_LIMITS.perAddress.windowMs,
-      keyGenerator: (req) => `login-address:${req.ip}`,
-      errorResponseBuilder: refuse,
-    }) as onRequestAsyncHookHandler,
-    perAccount: app.rateLimit({
-      max: LOGIN_LIMITS.perAccount.max,
-      timeWindow: LOGIN_LIMITS.perAccount.windowMs,
-      keyGenerator: (req) => `login-account:${accountKey((req.body as { user?: unknown } | undefined)?.user)}`,
-      errorResponseBuilder: refuse,
-    }) as preHandlerAsyncHookHandler,
+    perAddress: (await limiter(LOGIN_LIMITS.perAddress, (req) => `login-address:${req.ip}`)) as onRequestAsyncHookHandler,
+    perAccount: (await limiter(LOGIN_LIMITS.perAccount, (req) => `login-account:${accountKey((req.body as { user?: unknown } | undefined)?.user)}`)) as preHandlerAsyncHookHandler,
   };
 }
 
