@@ -70,7 +70,8 @@ export async function processChunk(deps: ChunkDeps, run: RunRow, chunk: number):
     if (!rows.length) continue;
     const p: Promise<void> = (async () => {
       const { outcomes, scopedKeys } = await processBatch(deps, run, rows);
-      leftForLater += outcomes.filter((o) => o.status === 'pending').length;
+      // Rows still open (a temporary failure, an unconfirmed write) make the chunk run again.
+      leftForLater += outcomes.filter((o) => o.status === 'pending' || o.status === 'in_flight').length;
       await writeOutcomes(deps, run, rows, outcomes, scopedKeys);
     })()
       .catch((e: unknown) => void errors.push(e))
