@@ -106,6 +106,8 @@ export const configSchema = z.object({
    */
   sandboxes: optionalBoolFromEnv(),
   workerConcurrency: intFromEnv(4),
+  /** PostgreSQL: a worker process silent this long is taken for dead; another takes over its jobs and chunk leases. */
+  workerDeadAfterSeconds: z.coerce.number().int().min(2).max(86_400).default(60),
   admin: z.object({
     user: z.string().min(1).default('admin'),
     /** When unset, a random password is generated on first start and kept in data/admin-password.txt. */
@@ -194,6 +196,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     logLevel: pick('LOG_LEVEL'),
     sandboxes: pick('EHR_BRIDGE_SANDBOXES'),
     workerConcurrency: pick('EHR_BRIDGE_WORKER_CONCURRENCY'),
+    workerDeadAfterSeconds: pick('EHR_BRIDGE_WORKER_DEAD_AFTER_SECONDS'),
     admin: strip({ user: pick('EHR_BRIDGE_ADMIN_USER'), password: pick('EHR_BRIDGE_ADMIN_PASSWORD') }),
     oncall: strip({
       baseUrl: pick('ONCALL_BASE_URL'),

@@ -46,6 +46,8 @@ export interface JobQueue {
   stop(): Promise<void>;
   /** Number of jobs not yet completed (waiting, running or retrying). For tests and status pages. */
   pendingCount(): Promise<number>;
+  /** How long a worker process may stay silent before others take over its work (multi-process queues). */
+  readonly workerDeadAfterMs?: number;
 }
 
 /** Exponential backoff for failed jobs: 1 s, 2 s, 4 s ... capped at 5 minutes. */

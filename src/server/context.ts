@@ -41,7 +41,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const store = openStore(config.databaseUrl, { busyTimeoutMs: config.sqliteBusyTimeoutMs });
   await migrateToLatest(store);
-  const queue = createQueue(store, logger);
+  const queue = createQueue(store, logger, { deadAfterMs: config.workerDeadAfterSeconds * 1000 });
   await queue.init();
   let client: OncallClient | undefined;
   let imports: ImportService | undefined;

@@ -65,7 +65,9 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       // One holder per job, not per process: a chunk resumed while its previous job is still
       // stopping is enqueued again in the same process, and a per-process holder would let the
       // second job "renew" the first one's lease and send the same rows at the same time.
-      const leases = new Leases(deps.db);
+      // The lease lives as long as the queue gives a silent worker: a chunk whose process died
+      // on another machine is free again when its job is handed to a live worker.
+      const leases = new Leases(deps.db, deps.queue.workerDeadAfterMs);
       if (!(await leases.claim(leaseName))) {
         // Another process works on this chunk; look again shortly in case it stops.
         await deps.queue.add({ name: IMPORT_JOBS.chunk, payload: { runId, chunk }, runAt: new Date(Date.now() + 2000) });
@@ -73,7 +75,7 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       }
       let result: 'done' | 'stopped';
       try {
-        result = await leases.hold(leaseName, () =>
+        result = await leases.hold(leaseName, (lost) =>
           processChunk(
             {
               db: deps.db,
@@ -81,7 +83,9 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
               xrefs: deps.xrefs,
               target: deps.targetFor(run),
               logger: job.logger,
-              signal: job.signal,
+              // Stop at a safe point on shutdown, and when a live worker took the lease over
+              // while this process was stalled.
+              signal: AbortSignal.any([job.signal, lost]),
               batchSize: deps.batchSize,
               ambiguityDelayMs: deps.ambiguityDelayMs,
             },

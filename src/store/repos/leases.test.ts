@@ -22,6 +22,25 @@ describe.each(DIALECTS)('leases on %s', (dialect) => {
     expect(await b.claim('chunk-2')).toBe(true);
   });
 
+  it('tells the holder when a live worker took its lease over, so it stops sending', async () => {
+    store = await testStore(dialect);
+    const stalled = new Leases(store.db, 600);
+    const live = new Leases(store.db, 60_000);
+    let claimedByLive = false;
+    const reason = await stalled.hold('chunk-4', async (lost) => {
+      // This process stalled past the TTL (as a long GC pause would): the lease expired and the
+      // queue handed the chunk's job to a live worker, which claims it.
+      await store!.db.updateTable('leases').set({ expires_at: new Date(Date.now() - 1000).toISOString(), host: 'another-host' }).where('name', '=', 'chunk-4').execute();
+      claimedByLive = await live.claim('chunk-4');
+      await new Promise<void>((resolve) => lost.addEventListener('abort', () => resolve(), { once: true }));
+      return lost.reason as Error;
+    });
+    expect(claimedByLive).toBe(true);
+    expect(reason.name).toBe('LeaseLost');
+    // Leaving does not free the lease the live worker holds now.
+    expect(await new Leases(store.db, 60_000).claim('chunk-4')).toBe(false);
+  });
+
   it('takes over a lease whose holder process on this host is gone', async () => {
     store = await testStore(dialect);
     await store.db

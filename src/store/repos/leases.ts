@@ -65,12 +65,21 @@ export class Leases {
     await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', this.holder).execute();
   }
 
-  /** Keeps a lease alive while `work` runs, then releases it. */
-  async hold<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => void this.renew(name).catch(() => undefined), Math.max(1000, this.ttlMs / 3));
+  /**
+   * Keeps a lease alive while `work` runs, then releases it. `lost` is aborted when a renewal
+   * finds the lease taken by someone else (this process stalled past the TTL and a live worker
+   * took over): `work` must then stop at its next safe point, as it would for a shutdown.
+   */
+  async hold<T>(name: string, work: (lost: AbortSignal) => Promise<T>): Promise<T> {
+    const lost = new AbortController();
+    const renewal = async () => {
+      const kept = await this.renew(name).catch(() => true); // a failed query is not proof of loss
+      if (!kept && !lost.signal.aborted) lost.abort(new LeaseLost(name));
+    };
+    const timer = setInterval(() => void renewal(), Math.max(250, this.ttlMs / 3));
     timer.unref();
     try {
-      return await work();
+      return await work(lost.signal);
     } finally {
       clearInterval(timer);
       await this.release(name).catch(() => undefined);
@@ -78,3 +87,10 @@ export class Leases {
   }
 }
 
+/** The reason of a `hold` signal: another holder has the lease now. */
+export class LeaseLost extends Error {
+  override name = 'LeaseLost';
+  constructor(readonly lease: string) {
+    super('the lease was taken over by another worker');
+  }
+}
