@@ -63,6 +63,30 @@ describe.each(DIALECTS)('imports into a second division (%s)', (dialect) => {
     expect(new Set(await divisionsOfContacts())).toEqual(new Set(['/divisions/1/']));
   });
 
+  it("recognises them by the label of the clinic's own EMR-id field when the second clinic uses another field", async () => {
+    h = await importHarness(dialect);
+    await clinicOneImported();
+    // Custom fields are per division: division 2 keeps EMR ids in its field 2 ("EMR id").
+    const id = await staged('2', { emrIdField: '2', updateExisting: true });
+    expect(await h.service.preflight(id)).toMatchObject({ existingHere: 0, inAnotherDivision: 20 });
+    const before = await stats();
+    await h.service.start(id);
+    expect((await waitForRun(h.service, id)).counts).toMatchObject({ skipped: 20, created: 0, updated: 0 });
+    const mid = await stats();
+    expect(mid.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
+    expect(mid.requests.byMethod.PATCH ?? 0).toBe(before.requests.byMethod.PATCH ?? 0);
+    expect(new Set(await divisionsOfContacts())).toEqual(new Set(['/divisions/1/']));
+    // Moved on request, with the EMR id written into the new clinic's own field.
+    const move = await staged('2', { emrIdField: '2', moveBetweenDivisions: true });
+    await h.service.start(move);
+    expect((await waitForRun(h.service, move)).counts).toMatchObject({ updated: 20, created: 0, failed: 0 });
+    const c = (await h.client.contacts({ email: 'person7@example.org' }).next()).value!;
+    expect(c.division).toMatch(/\/divisions\/2\/$/);
+    expect(c.custom_field_values?.['2']).toBe('emr-7');
+    const again = await staged('2', { emrIdField: '2' });
+    expect(await h.service.preflight(again)).toMatchObject({ existingHere: 20, inAnotherDivision: 0 });
+  });
+
   it('moves them only when asked to, and says so per line', async () => {
     h = await importHarness(dialect);
     await clinicOneImported();

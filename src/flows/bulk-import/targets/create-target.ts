@@ -16,7 +16,14 @@ export interface TargetSettings {
 export function createImportTarget(run: Pick<RunRow, 'target' | 'recordType' | 'options' | 'mapping'>, s: TargetSettings): ImportTarget {
   if (run.target !== 'oncall') throw new Error(`unknown import target ${run.target}`);
   if (run.recordType === 'contacts') {
-    return new OncallContactsTarget(s.oncall(), { baseUrl: s.oncallBaseUrl(), emrIdField: run.options.emrIdField ?? s.emrIdField, defaults: run.options.defaults });
+    return new OncallContactsTarget(s.oncall(), {
+      baseUrl: s.oncallBaseUrl(),
+      emrIdField: run.options.emrIdField ?? s.emrIdField,
+      // The configured field names the EMR-id label even when this run uses another
+      // division's field: that is how records of another clinic are recognised.
+      labelFields: [s.emrIdField],
+      defaults: run.options.defaults,
+    });
   }
   const mapping = mappingTemplateSchema.safeParse(run.mapping);
   return new OncallAppointmentsTarget(s.oncall(), {

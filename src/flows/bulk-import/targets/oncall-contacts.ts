@@ -1,5 +1,5 @@
 import type { OncallClient } from '../../../partners/oncall/client.js';
-import { findContactByEmrId, scanContactsByEmrId } from '../../../partners/oncall/lookup.js';
+import { findContactByEmrId } from '../../../partners/oncall/lookup.js';
 import { contactPatchFor, patientToContactCreate } from '../../../partners/oncall/mapping.js';
 import type { ContactCreate } from '../../../partners/oncall/schemas.js';
 import { IDENTIFIER_SYSTEMS } from '../../../domain/identifiers.js';
@@ -12,6 +12,8 @@ import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
 export interface OncallContactsSettings {
   baseUrl: string;
   emrIdField: string;
+  /** More fields whose label also names an EMR-id field (the configured default field). */
+  labelFields?: readonly string[];
   defaults: RunOptions['defaults'];
 }
 
@@ -55,9 +57,37 @@ export class OncallContactsTarget implements ImportTarget<ContactCreate> {
     return payload;
   }
 
+  /**
+   * Contacts carrying an EMR id: in this run's field, in any division; and, since custom fields
+   * are per division (another clinic keeps its EMR ids in a field of its own), in any field
+   * whose label is the label of this run's field or of the configured one ("EMR id"), so a
+   * patient of another clinic is recognised as such. Labels come from `custom_field_names`
+   * (there is no endpoint listing fields), learned during the same pass.
+   */
   async *scanExisting() {
-    for await (const [emrId, contact] of scanContactsByEmrId(this.client, this.s.emrIdField)) {
-      yield { key: `emr:${emrId}`, url: contact.url, scope: divisionPath(contact.division) };
+    const own = this.s.emrIdField;
+    const labelFields = new Set([own, ...(this.s.labelFields ?? [])]);
+    const labels = new Set<string>();
+    const candidates: { label: string; value: string; url: string; scope: string }[] = [];
+    const seen = new Set<string>();
+    for await (const contact of this.client.contacts()) {
+      const values = contact.custom_field_values ?? {};
+      const names = contact.custom_field_names ?? {};
+      const scope = divisionPath(contact.division);
+      for (const [id, raw] of Object.entries(values)) {
+        if (typeof raw !== 'string' || !raw.trim()) continue;
+        const label = names[id]?.trim().toLowerCase();
+        if (labelFields.has(id) && label) labels.add(label);
+        if (id === own) {
+          seen.add(`${raw.trim()}@${scope}`);
+          yield { key: `emr:${raw.trim()}`, url: contact.url, scope };
+        }
+        else if (label) candidates.push({ label, value: raw.trim(), url: contact.url, scope });
+      }
+    }
+    // A contact found by its own field in a division wins over one found by label there.
+    for (const c of candidates) {
+      if (labels.has(c.label) && !seen.has(`${c.value}@${c.scope}`)) yield { key: `emr:${c.value}`, url: c.url, scope: c.scope };
     }
   }
 
