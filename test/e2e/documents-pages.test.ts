@@ -10,11 +10,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf, parameters, startEngine, type EngineHarness } from '../../src/flows/send-to-ehr/test-helpers/engine-harness.js';
 import { launchChromium, poll, signIn } from './browser.js';
+import { watchCsp, type CspWatch } from './csp-watch.js';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../test-results/documents');
 let h: EngineHarness;
 let browser: Browser;
 let page: Page;
+let csp: CspWatch;
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -22,6 +24,7 @@ beforeAll(async () => {
   h = await startEngine('sqlite');
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+  csp = watchCsp(page);
   await signIn(page, h.url, 'admin', 'correct horse battery');
 });
 afterAll(async () => {
@@ -53,5 +56,9 @@ describe('documents and API clients pages', () => {
     await page.getByRole('link', { name: 'API clients' }).click();
     await poll(() => page.locator('body').innerText()).toContain('test-app');
     await shot('3-clients');
+  });
+
+  it('runs under the engine\'s Content-Security-Policy without a single violation', () => {
+    expect(csp.violations).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { chooseOption, launchChromium, poll, signIn } from './browser.js';
+import { watchCsp, type CspWatch } from './csp-watch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, 'fixtures');
@@ -24,6 +25,7 @@ let server: RunningServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let csp: CspWatch;
 let dir: string;
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -38,6 +40,7 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
+  csp = watchCsp(context);
   page = await context.newPage();
   await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
 });
@@ -162,5 +165,9 @@ describe('bulk-import wizard', () => {
     await poll(() => serverTable.locator('[data-line="5"]').innerText()).toContain('already used on line 2');
     await poll(() => page.getByRole('button', { name: 'Import 3 lines, leave out 2' }).isEnabled()).toBe(true);
     await shot('7-bad-file');
+  });
+
+  it('runs under the engine\'s Content-Security-Policy without a single violation', () => {
+    expect(csp.violations).toEqual([]);
   });
 });
