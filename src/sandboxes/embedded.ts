@@ -25,10 +25,12 @@ export function oncallSandboxApiKey(config: Pick<Config, 'host'>, env: NodeJS.Pr
 }
 
 export function embeddedSandboxOptions(config: Config): SandboxesOptions {
-  // The receiver must take the largest document the engine accepts, in base64, plus the message around it.
+  // The receiver must take the largest document the engine accepts, in base64, plus the message
+  // around it (unless SANDBOX_EHR_MAX_FRAME_BYTES says otherwise: the plugin reads it).
   const largestMessage = Math.ceil(config.ehr.maxPayloadBytes / 3) * 4 + 1024 * 1024;
+  const frameFromEnv = Number(process.env.SANDBOX_EHR_MAX_FRAME_BYTES) > 0;
   return {
     oncall: { apiKey: oncallSandboxApiKey(config) },
-    ehr: { mllpPort: config.ehr.sandboxMllpPort, maxFrameBytes: Math.max(DEFAULT_SANDBOX_MAX_FRAME_BYTES, largestMessage) },
+    ehr: { mllpPort: config.ehr.sandboxMllpPort, ...(frameFromEnv ? {} : { maxFrameBytes: Math.max(DEFAULT_SANDBOX_MAX_FRAME_BYTES, largestMessage) }) },
   };
 }
