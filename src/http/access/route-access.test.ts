@@ -318,6 +318,10 @@ describe.each(DIALECTS)('route access, default-deny (%s)', (dialect: TestDialect
     expect(viaSession.status).toBe(201);
     const faults = await send(port, 'POST', '/sandbox/oncall/_admin/faults', { 'content-type': 'application/json', 'x-api-key': creds.apiKey }, JSON.stringify({ latencyMs: 5 }));
     expect(faults.status).toBe(200);
+    // The token endpoint still takes form bodies (RFC 6749), although the engine API does not.
+    const tokenForm = await send(port, 'POST', '/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials&client_id=nobody&client_secret=x');
+    expect(tokenForm.status).toBe(401);
+    expect(JSON.parse(tokenForm.body)).toMatchObject({ error: 'invalid_client' });
   }, 240_000);
 });
 

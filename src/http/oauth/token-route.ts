@@ -52,7 +52,8 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 export const oauthTokenRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   // Form bodies (RFC 6749 §4.4.2) are parsed here only: the engine API takes JSON alone.
-  await app.register(fastifyFormbody);
+  // (A host app that already parses forms keeps its parser.)
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
   app.setErrorHandler((err: FastifyError | OauthError, _req, reply) => {
     if (err instanceof OauthError) {
       if (err.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="ehr-bridge", charset="UTF-8"');
