@@ -81,8 +81,10 @@ export class SqliteQueue implements JobQueue {
     this.abort = new AbortController();
     await this.registerWorker();
     await this.releaseDeadWorkers();
-    // beat() catches everything it does; the interval never holds a rejected promise.
-    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    // beat() catches what it does; the catch here keeps that true whatever beat() becomes.
+    this.heartbeat = setInterval(() => {
+      this.beat().catch((e: unknown) => this.logger.warn({ err: safeError(e) }, 'queue: heartbeat failed'));
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
     this.schedule(0);
   }
@@ -118,8 +120,13 @@ export class SqliteQueue implements JobQueue {
   private schedule(delay: number): void {
     if (this.stopping) return;
     if (this.timer) clearTimeout(this.timer);
-    // tick() catches everything it does (see there).
-    this.timer = setTimeout(() => void this.tick(), delay);
+    // tick() catches what it does; should it ever throw, poll again rather than stop polling.
+    this.timer = setTimeout(() => {
+      this.tick().catch((e: unknown) => {
+        this.logger.error({ err: safeError(e) }, 'queue: poll failed');
+        this.schedule(this.pollIntervalMs);
+      });
+    }, delay);
     this.timer.unref();
   }
 
