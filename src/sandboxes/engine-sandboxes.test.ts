@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { createApiKey } from '../http/auth/api-keys.js';
+import { createOauthClient } from '../http/oauth/clients.js';
 import { startServer, type RunningServer } from '../server/start.js';
 import { oncallTargetLine, sandboxBannerLines } from './banner.js';
 import { getEhrSandboxInfo } from './ehr/plugin.js';
@@ -146,6 +147,31 @@ describe('sandboxes on a real engine', () => {
     const divisions = await fetch(`${origin}/api/targets/oncall/divisions`, { headers: { authorization: `Bearer ${apiKey}` } });
     expect(divisions.status).toBe(502);
     expect(((await divisions.json()) as { error: string }).error).toContain('OnCall Health is not configured: set ONCALL_BASE_URL');
+
+    // Same for the EMR behind the FHIR API: no sandbox FHIR EMR to fall back on.
+    const client = await createOauthClient(server.ctx.store.db, { name: 'app', scopes: 'SEND_TO_EHR PATIENT_GAM_SEARCH' });
+    const token = ((await (
+      await fetch(`${origin}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret }),
+      })
+    ).json()) as { access_token: string }).access_token;
+    const bearer = { authorization: `Bearer ${token}` };
+    for (const path of ['/fhir/Patient?family=Smith', '/fhir/Patient/p1']) {
+      const res = await fetch(`${origin}${path}`, { headers: bearer });
+      expect(res.status, path).toBe(503);
+      expect(JSON.stringify(await res.json())).toContain('The EMR is not configured: set EHR_BRIDGE_EMR_FHIR_URL');
+    }
+    const sent = await fetch(`${origin}/fhir/CommunicationRequest/$send-to-ehr`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'subject', valueReference: { reference: 'Patient/p1' } }, { name: 'payload', valueString: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64') }] }),
+    });
+    expect(sent.status).toBe(503);
+    expect(JSON.stringify(await sent.json())).toContain('The EMR is not configured');
+    const stored = await server.ctx.store.db.selectFrom('ehr_transactions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(0); // refused before anything was stored
   });
 
   it('explicitly on with a reachable host: /_admin and FHIR EMR writes need the admin login, nothing is read or written without it', async () => {

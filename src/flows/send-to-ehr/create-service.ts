@@ -2,6 +2,7 @@ import type { Config } from '../../config/config.js';
 import type { Logger } from '../../logging/logger.js';
 import type { JobQueue } from '../../queue/queue.js';
 import type { Store } from '../../store/db.js';
+import { PartnerNotConfiguredError } from '../../partners/not-configured.js';
 import { EmrClient } from './emr-client.js';
 import { SendToEhrService } from './service.js';
 
@@ -15,7 +16,7 @@ export function createSendToEhr(deps: { store: Store; queue: JobQueue; config: C
     if (emr) return emr;
     const { emr: cfg } = deps.config;
     const engine = deps.engineUrl();
-    if (!cfg.fhirUrl && !engine) throw new Error('no EMR configured: set EHR_BRIDGE_EMR_FHIR_URL (or run the embedded sandbox)');
+    if (!cfg.fhirUrl && !engine) throw new PartnerNotConfiguredError('emr', 'The EMR is not configured: set EHR_BRIDGE_EMR_FHIR_URL (and EHR_BRIDGE_EMR_FHIR_TOKEN if it needs one)');
     emr = new EmrClient({
       baseUrl: cfg.fhirUrl ?? `${engine}/sandbox/fhir-emr`,
       bearerToken: cfg.bearerToken,

@@ -1,5 +1,6 @@
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { EmrClient, EmrType } from '../../flows/send-to-ehr/emr-client.js';
+import { PartnerNotConfiguredError } from '../../partners/not-configured.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 import { FhirError } from './fhir-error.js';
 import { PageTokens, type PageState } from './page-token.js';
@@ -13,6 +14,7 @@ import { checkSearch, ID_RE, PAGE_PARAM } from './search-rules.js';
  * or edited token is refused before the EMR is called.
  */
 function emrFailure(e: unknown, what: string): FhirError {
+  if (e instanceof PartnerNotConfiguredError) return new FhirError(503, 'exception', e.message);
   if (isPartnerError(e)) {
     if (e.status === 410) return new FhirError(410, 'expired', 'This page of results has expired: run the search again');
     if (e.status === 400 || e.status === 422) return new FhirError(e.status, 'invalid', `The EMR refused the ${what}`);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentRejectedError } from '../../flows/send-to-ehr/errors.js';
+import { PartnerNotConfiguredError } from '../../partners/not-configured.js';
 import type { AppContext } from '../../server/context.js';
 import { capabilityStatement, OPERATIONS, operationDefinition } from './capability-statement.js';
 import { EmrProxy } from './emr-proxy.js';
@@ -110,7 +111,7 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
   // Authentication: each route declares `config.access` ({ fhirScope } or 'public'); the
   // engine's one access hook (access/access-control.ts) enforces it on the matched route.
 
-  app.setErrorHandler((err: FastifyError | FhirError | DocumentRejectedError, req, reply) => {
+  app.setErrorHandler((err: FastifyError | FhirError | DocumentRejectedError | PartnerNotConfiguredError, req, reply) => {
     if (err instanceof FhirError) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
       return send(req, reply, err.status, err.outcome);
@@ -126,6 +127,7 @@ export const fhirApi: FastifyPluginAsync<FhirApiOptions> = async (app, { ctx }) 
       const e = invalidReference(err.reference, `Parameters.parameter[${err.parameter}]`);
       return send(req, reply, e.status, e.outcome);
     }
+    if (err instanceof PartnerNotConfiguredError) return send(req, reply, 503, operationOutcome('error', 'exception', err.message));
     const status = (err as FastifyError).statusCode;
     if (status === 413) return send(req, reply, 413, operationOutcome('error', 'too-long', `The request body is larger than the limit (${maxPayload} bytes of document)`));
     if (status === 415) return send(req, reply, 415, operationOutcome('error', 'not-supported', `Unsupported media type; use ${JSON_TYPES.join(' or ')}`));
