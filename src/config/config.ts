@@ -96,6 +96,8 @@ export const configSchema = z.object({
   trustProxy: trustProxySchema,
   /** Secure flag of the session cookie: auto (https request or https publicUrl), true, false. */
   secureCookies: secureCookiesSchema,
+  /** Header whose value becomes the request id (set by a proxy that generates ids); unset = our own random id, a client's header ignored. */
+  requestIdHeader: z.string().trim().toLowerCase().regex(/^[a-z0-9-]{1,64}$/, 'must be an HTTP header name').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** SQLite: how long a statement waits for another process's lock (CLI import, backup) before failing. */
   sqliteBusyTimeoutMs: intFromEnv(5000),
@@ -193,6 +195,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     databaseUrl: pick('EHR_BRIDGE_DATABASE_URL'),
     trustProxy: pick('EHR_BRIDGE_TRUST_PROXY'),
     secureCookies: pick('EHR_BRIDGE_SECURE_COOKIES'),
+    requestIdHeader: pick('EHR_BRIDGE_REQUEST_ID_HEADER'),
     logLevel: pick('LOG_LEVEL'),
     sandboxes: pick('EHR_BRIDGE_SANDBOXES'),
     workerConcurrency: pick('EHR_BRIDGE_WORKER_CONCURRENCY'),

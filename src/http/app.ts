@@ -12,7 +12,7 @@ import { tagRoutes } from './access/route-access.js';
 import { installRouteRegistry } from './access/route-registry.js';
 import { installErrorHandler } from './errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
-import { installRequestIdHeader, newRequestId } from './request-id.js';
+import { installRequestIdHeader, requestIdGenerator } from './request-id.js';
 import { installSecurityHeaders } from './security-headers.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -40,7 +40,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     // patient search terms (/fhir/Patient?family=...).
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: newRequestId,
+    genReqId: requestIdGenerator(ctx.config.requestIdHeader),
     requestIdHeader: false,
     // Above FHIR's 64-character ids, so a long id reaches its route and gets the route's own 400.
     routerOptions: { maxParamLength: 1024 },
