@@ -72,12 +72,14 @@ describe.each(DIALECTS)('send to EHR end to end, ORU^R01 over MLLP (%s)', (diale
     expect(other.body.parameter[1].valueString).not.toBe(ids[0]);
   });
 
-  it('titles an untitled document last_first_birthdate_type_identifier, and keeps the status history', async () => {
+  it('titles an untitled document type_day_identifier (no name or birth date: issue 6, item 9), and keeps the status history', async () => {
     const { patient, trackingUrl, transactionId } = await sendSeedExample(h, { untitled: true });
     await h.waitForStatus(trackingUrl, ['completed']);
     const detail = await h.server.ctx.sendToEhr().detail(transactionId);
     const n = patient.name![0]!;
-    expect(detail!.title).toBe(`${n.family}_${n.given![0]}_${hl7Date(patient.birthDate)}_11488-4_${detail!.controlId}`);
+    expect(detail!.title).toBe(`11488-4_${detail!.createdAt.slice(0, 10).replace(/-/g, '')}_${detail!.controlId}`);
+    expect(detail!.title).not.toContain(n.family!);
+    expect(detail!.title).not.toContain(hl7Date(patient.birthDate));
     const d = detail!.deliveries[0]!;
     expect(d.events.map((e) => e.status)).toEqual(['preparation', 'in-progress', 'completed']);
     expect(d.attemptLog).toMatchObject([{ attempt: 1, outcome: 'delivered', ackCode: 'AA' }]);
