@@ -10,6 +10,7 @@ import { mountSandboxes } from '../sandboxes/mount.js';
 import { installAccessControl } from './access/access-control.js';
 import { tagRoutes } from './access/route-access.js';
 import { installRouteRegistry } from './access/route-registry.js';
+import { httpLogger } from '../logging/logger.js';
 import { installErrorHandler } from './errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { installRequestIdHeader, requestIdGenerator } from './request-id.js';
@@ -38,7 +39,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const app = Fastify({
     // The engine's logger (errors with the request id); no per-request lines: URLs can carry
     // patient search terms (/fhir/Patient?family=...).
-    loggerInstance: ctx.logger as FastifyBaseLogger,
+    loggerInstance: httpLogger(ctx.logger) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdGenerator(ctx.config.requestIdHeader),
     requestIdHeader: false,

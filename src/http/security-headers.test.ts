@@ -171,5 +171,7 @@ describe('security headers and request ids on every response', () => {
     await (await fetch(`${url}/fhir/Patient?family=Quetzalcoatl`)).arrayBuffer();
     await (await fetch(`${url}/api/imports?q=Quetzalcoatl`)).arrayBuffer();
     expect(rawLog.slice(before).join('\n')).not.toContain('Quetzalcoatl');
+    // Nor fastify's own info lines: the start-up banner is the first thing on stdout.
+    expect(rawLog.join('\n')).not.toContain('Server listening');
   });
 });

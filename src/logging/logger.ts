@@ -22,3 +22,12 @@ export function createLogger(opts: { level?: string; name?: string; destination?
 }
 
 export type { Logger };
+
+/**
+ * The HTTP server's logger: the engine's, at `warn` or above. Fastify's own info lines
+ * ("Server listening at ...") would come before the start-up banner on stdout; everything we
+ * log about requests is an error or a warning.
+ */
+export function httpLogger(logger: Logger): Logger {
+  return logger.levelVal >= logger.levels.values.warn! ? logger : logger.child({}, { level: 'warn' });
+}
