@@ -23,6 +23,7 @@ import { importRoutes } from './routes/import-routes.js';
 import { mappingTemplateRoutes } from './routes/mapping-template-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
+import { workerRoutes } from './routes/worker-routes.js';
 import { serveWebUi } from './web-static.js';
 
 export interface BuildAppOptions {
@@ -87,6 +88,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(oncallTargetRoutes, { ctx });
   await app.register(importRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
+  await app.register(workerRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
 
   if (opts.sandboxes ?? sandboxesEnabled(ctx.config)) await mountSandboxes(app, '/sandbox', embeddedSandboxOptions(ctx.config));
