@@ -39,10 +39,10 @@ export async function mountSandboxes(app: FastifyInstance, base: string, opts: S
   // An encapsulated scope: its onRoute hook sees the sandboxes' routes only.
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route: RouteOptions) => {
-      const methods = Array.isArray(route.method) ? route.method : [route.method];
-      const accesses = new Set(methods.map((m) => JSON.stringify(sandboxRouteAccess(prefix, m, route.url))));
       // One route object may carry several methods: the strictest wins.
-      const access: RouteAccess = accesses.has('"sandbox-admin"') ? 'sandbox-admin' : 'partner-sandbox';
+      const methods = [route.method].flat();
+      const admin = methods.some((m) => sandboxRouteAccess(prefix, m, route.url) === 'sandbox-admin');
+      const access: RouteAccess = admin ? 'sandbox-admin' : 'partner-sandbox';
       route.config = { ...(route.config ?? {}), access };
     });
     await scope.register(oncallSandbox, { ...opts.oncall, prefix: `${prefix}/oncall` });
