@@ -179,7 +179,7 @@ function RunProgress({ run }: { run: RunSummary }) {
       <SimpleGrid cols={{ base: 2, sm: 4, lg: 8 }} mt="md" spacing="sm">
         <Figure label="Created" value={formatCount(c.created)} testId="run-created" />
         <Figure label="Updated" value={formatCount(c.updated)} testId="run-updated" />
-        <Figure label="Already up to date" value={formatCount(c.skipped)} testId="run-skipped" />
+        <Figure label="Left unchanged" value={formatCount(c.skipped)} testId="run-skipped" />
         <Figure label="Failed" value={formatCount(c.failed)} testId="run-failed" color={c.failed > 0 ? 'red.7' : undefined} />
         <Figure label="Left out (problems)" value={formatCount(c.invalid)} testId="run-invalid" color={c.invalid > 0 ? 'orange.8' : undefined} />
         <Figure label="Remaining" value={formatCount(run.remaining)} testId="run-remaining" />
@@ -223,7 +223,7 @@ function FinishedSummary({ run }: { run: RunSummary }) {
   return (
     <Alert color={color} title={title} data-testid="run-finished">
       <Text size="sm">
-        {formatCount(c.created)} created, {formatCount(c.updated)} updated, {formatCount(c.skipped)} already up to date,{' '}
+        {formatCount(c.created)} created, {formatCount(c.updated)} updated, {formatCount(c.skipped)} left unchanged,{' '}
         {formatCount(c.failed)} failed, {formatCount(c.invalid)} left out
         {c.cancelled > 0 && `, ${formatCount(c.cancelled)} cancelled`}.
         {problems > 0 && ' The report below says what went wrong on each line; fix those lines and import them in a new file.'}

@@ -10,7 +10,7 @@ const PAGE = 25;
 const ROW_STATUS = {
   created: { label: 'Created', color: 'teal' },
   updated: { label: 'Updated', color: 'blue' },
-  skipped: { label: 'Already up to date', color: 'gray' },
+  skipped: { label: 'Left unchanged', color: 'gray' },
   failed: { label: 'Failed', color: 'red' },
   invalid: { label: 'Left out', color: 'orange' },
   cancelled: { label: 'Cancelled', color: 'gray' },

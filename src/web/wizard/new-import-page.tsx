@@ -38,6 +38,7 @@ export function NewImportPage() {
   const [kept, setKept] = useState(false);
   const [defaults, setDefaults] = useState<ImportDefaults>({ division: null, provider: null });
   const [updateExisting, setUpdateExisting] = useState(true);
+  const [moveBetweenDivisions, setMoveBetweenDivisions] = useState(false);
   const [server, setServer] = useState<ServerCheck>(IDLE_SERVER_CHECK);
   const scan = useCsvReader();
   const check = useCsvReader();
@@ -142,7 +143,7 @@ export function NewImportPage() {
 
   const start = useMutation({
     mutationFn: (runId: string | number) =>
-      api<RunSummary>(`/api/imports/${encodeURIComponent(String(runId))}/start`, { method: 'POST', body: { updateExisting } }),
+      api<RunSummary>(`/api/imports/${encodeURIComponent(String(runId))}/start`, { method: 'POST', body: { updateExisting, moveBetweenDivisions } }),
     onSuccess: (run) => navigate(runPath(run.id)),
   });
 
@@ -204,6 +205,8 @@ export function NewImportPage() {
             onSend={() => void sendToServer()}
             onStart={() => server.run && start.mutate(server.run.id)}
             starting={start.isPending}
+            moveBetweenDivisions={moveBetweenDivisions}
+            onMoveBetweenDivisions={setMoveBetweenDivisions}
             startError={start.error}
             onChooseAgain={() => {
               clearFile();

@@ -7,6 +7,7 @@ import type { ApiError } from '../api/http.js';
 import type { CsvReadState } from '../csv/use-csv-reader.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
+import { OtherClinicNotice } from './other-clinic-notice.js';
 
 export interface ServerCheck {
   phase: 'idle' | 'creating' | 'uploading' | 'checking' | 'ready' | 'failed';
@@ -28,6 +29,9 @@ interface Props {
   starting: boolean;
   startError: Error | null;
   onChooseAgain: () => void;
+  /** Move records found in another clinic into this one (sent with the start). */
+  moveBetweenDivisions: boolean;
+  onMoveBetweenDivisions: (move: boolean) => void;
 }
 
 const PAGE = 25;
@@ -198,6 +202,9 @@ function ServerCheckCard(props: Props) {
             />
           )}
           {invalid > 0 && problems.isPending && <Loader size="sm" aria-label="Loading problems" />}
+          {valid > 0 && (
+            <OtherClinicNotice runId={String(run.id)} recordType={recordType} move={props.moveBetweenDivisions} onMove={props.onMoveBetweenDivisions} />
+          )}
           {props.startError && (
             <Alert color="red" role="alert" title="The import did not start">
               {props.startError.message}

@@ -1,0 +1,91 @@
+/**
+ * Issue 6, item 18 in the wizard: patients of the file that already live in another clinic are
+ * shown before the run, left where they are by default, and moved only when the box is ticked.
+ * Real browser, real engine with its OnCall sandbox; needs `npm run build:web` first.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { chooseOption, launchChromium, poll, signIn } from './browser.js';
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let csv: string;
+
+const PEOPLE = [
+  ['c-1', 'Ann', 'Lee', 'ann.lee@example.org'],
+  ['c-2', 'Bob', 'Ray', 'bob.ray@example.org'],
+  ['c-3', 'Cy', 'Doe', 'cy.doe@example.org'],
+];
+
+const sandbox = async (path: string, body?: unknown) => {
+  const res = await fetch(`${server.url}/sandbox/oncall/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: 'Token oncall-sandbox-key', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(res.status).toBeLessThan(300);
+  return res.json() as Promise<any>;
+};
+const divisions = async () => {
+  const list = await sandbox('contacts/?page_size=100');
+  return (list.results as { division: string }[]).map((c) => /\/divisions\/\d+\//.exec(c.division)![0]);
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-clinic-'));
+  server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 } });
+  // The three patients are already in clinic 1 (Harbourside), EMR id in its field 1.
+  for (const [id, first, last, email] of PEOPLE) {
+    await sandbox('contacts/', { division: `${server.url}/sandbox/oncall/divisions/1/`, provider: `${server.url}/sandbox/oncall/providers/1/`, first_name: first, last_name: last, email, custom_field_values: { 1: id } });
+  }
+  csv = join(dir, 'patients.csv');
+  writeFileSync(csv, `Patient ID,First Name,Last Name,Email\n${PEOPLE.map((p) => p.join(',')).join('\n')}\n`);
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+  await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function checkInVirtualCare(): Promise<void> {
+  await page.goto(`${server.url}/imports/new`);
+  await page.getByRole('radio', { name: 'Patients' }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Choose a CSV file').setInputFiles(csv);
+  await poll(() => page.getByTestId('file-status').innerText()).toMatch(/^File read/);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await chooseOption(page, 'Clinic (OnCall division)', 'Virtual Care');
+  await chooseOption(page, 'Provider', /Amelia Hart/);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Send the file for the final check' }).click();
+  await poll(() => page.getByTestId('other-clinic-notice').innerText(), 30_000).toContain('3 patients are already in another clinic');
+}
+
+describe('wizard: patients already in another clinic', () => {
+  it('leaves them where they are unless the box is ticked', async () => {
+    await checkInVirtualCare();
+    expect(await page.getByTestId('other-clinic-notice').innerText()).toContain('They will be left where they are');
+    await page.getByRole('button', { name: /^Import 3 lines/ }).click();
+    await poll(() => page.getByTestId('run-status').getAttribute('data-status'), 60_000).toBe('completed');
+    await poll(() => page.getByTestId('run-skipped').innerText()).toBe('3');
+    expect(await divisions()).toEqual(['/divisions/1/', '/divisions/1/', '/divisions/1/']);
+
+    await checkInVirtualCare();
+    await page.getByTestId('move-between-clinics').check();
+    expect(await page.getByTestId('other-clinic-notice').innerText()).toContain('They will be moved into this clinic');
+    await page.getByRole('button', { name: /^Import 3 lines/ }).click();
+    await poll(() => page.getByTestId('run-status').getAttribute('data-status'), 60_000).toBe('completed');
+    await poll(() => page.getByTestId('run-updated').innerText()).toBe('3');
+    expect(await divisions()).toEqual(['/divisions/2/', '/divisions/2/', '/divisions/2/']);
+  });
+});
