@@ -40,6 +40,8 @@ function engineEnv(db: string): Record<string, string> {
     EHR_BRIDGE_DATABASE_URL: join(dir, db),
     EHR_BRIDGE_ADMIN_PASSWORD: 'bench password 1',
     HOST: '127.0.0.1',
+    // The route below has an address, which turns the sandboxes off by default; the FHIR EMR sandbox is the bench's EMR.
+    EHR_BRIDGE_SANDBOXES: 'true',
     EHR_BRIDGE_EHR_MLLP_PORT: '0',
     EHR_BRIDGE_WORKER_CONCURRENCY: '4',
     EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: rx.mllpHost, port: rx.mllpPort, ackTimeoutMs: 60_000 } } }),
