@@ -60,6 +60,8 @@ describe('kill -9 during delivery', () => {
     EHR_BRIDGE_DATABASE_URL: join(dir, 'engine.sqlite'),
     EHR_BRIDGE_ADMIN_PASSWORD: 'correct horse battery',
     HOST: '127.0.0.1',
+    // An addressed route turns the sandboxes off by default; the sandbox FHIR EMR is this test's EMR.
+    EHR_BRIDGE_SANDBOXES: 'true',
     EHR_BRIDGE_EHR_MLLP_PORT: '0',
     EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: proxyPort, ackTimeoutMs: 120_000 } } }),
   });
