@@ -109,6 +109,9 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during an import', ()
         // Each process beats from the start (the old code never wrote a heartbeat).
         expect(await poolsOf(victim.p.child.pid!)).toHaveLength(1);
         expect(await poolsOf(survivor.p.child.pid!)).toHaveLength(1);
+        // The status view lists both, alive.
+        const view = (await api(survivor.url, '/api/workers')) as { workers: { pid: number; alive: boolean }[] };
+        expect(view.workers.map((w) => [w.pid, w.alive]).sort()).toEqual([[victim.p.child.pid, true], [survivor.p.child.pid, true]].sort());
 
         const run = await api(servers[0]!.url, '/api/imports', {
           method: 'POST',
@@ -157,6 +160,9 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during an import', ()
         const leasesAfter = Date.now() - killedAt;
         console.log(`jobs released ${(releasedAfter / 1000).toFixed(1)} s and chunk leases taken over ${(leasesAfter / 1000).toFixed(1)} s after the kill (dead after ${DEAD_AFTER_SECONDS} s)`);
         expect(releasedAfter).toBeLessThan((DEAD_AFTER_SECONDS + 3) * 1000);
+        // The status view no longer lists the dead worker.
+        const after = (await api(survivor.url, '/api/workers')) as { workers: { pid: number }[] };
+        expect(after.workers.map((w) => w.pid)).toEqual([survivor.p.child.pid]);
 
         const end = await until(
           async () => {
