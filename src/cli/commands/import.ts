@@ -93,6 +93,8 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
       options: runOptionsSchema.parse({
         updateExisting: Boolean(opts.update),
         moveBetweenDivisions: Boolean(opts.moveBetweenClinics),
+        // The preflight below lists what exists and keeps it: no second listing at the start.
+        scanExisting: false,
         dryRun: Boolean(opts.dryRun),
         ...(opts.emrIdField ? { emrIdField: opts.emrIdField } : {}),
         defaults: { ...(opts.division ? { division: opts.division } : {}), ...(opts.provider ? { provider: opts.provider } : {}) },
@@ -118,7 +120,7 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
       if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
     }
 
-    const pre = await svc.preflight(run.id);
+    const pre = await svc.preflight(run.id, { remember: true });
     if (pre.inAnotherDivision) {
       const lines = pre.sample.map((s) => s.line).join(', ');
       const what = pre.moveBetweenDivisions

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../queue/queue.js';
 import type { Db } from '../../store/db.js';
-import { XrefStore } from '../../store/repos/xrefs.js';
+import { XrefStore, type Xref } from '../../store/repos/xrefs.js';
+import { scopedKey } from './scoped-key.js';
 import { enqueueOpenChunks, IMPORT_JOBS, importJobHandlers } from './import-jobs.js';
 import { ProgressTracker } from './progress.js';
 import type { RunOptions } from './run-options.js';
@@ -150,29 +151,41 @@ export class ImportService {
    * Looks at the platform before a run: which rows' records exist already in their division,
    * and which exist only in another division (clinic). Sends nothing. Moving a record between
    * clinics is never a side effect, so the count is shown before the run and the run moves
-   * them only with `moveBetweenDivisions`.
+   * them only with `moveBetweenDivisions`. With `remember`, what it found is kept as
+   * cross-references, as the run's own scan would (the CLI then skips that second listing).
    */
-  async preflight(runId: string): Promise<Preflight> {
+  async preflight(runId: string, opts: { remember?: boolean } = {}): Promise<Preflight> {
     const run = await this.require(runId);
     const missing = this.missingSettings(run);
     if (missing) throw new ImportError(400, missingSettingsMessage(missing), missing);
     const target = this.deps.targetFor(run);
     const scopes = new Map<string, string[]>();
-    for await (const { key, scope } of target.scanExisting()) scopes.set(key, [...(scopes.get(key) ?? []), scope]);
+    let found: Xref[] = [];
+    const keep = async () => {
+      if (found.length) await this.xrefs.upsertMany(target.target, target.kind, found);
+      found = [];
+    };
+    for await (const { key, url, scope } of target.scanExisting()) {
+      scopes.set(key, [...(scopes.get(key) ?? []), scope]);
+      if (!opts.remember) continue;
+      found.push({ sourceKey: scopedKey(key, scope), partnerUrl: url, contentHash: null }, { sourceKey: key, partnerUrl: url, contentHash: null });
+      if (found.length >= 500) await keep();
+    }
+    await keep();
     const out: Preflight = { existingHere: 0, inAnotherDivision: 0, moveBetweenDivisions: run.options.moveBetweenDivisions, sample: [] };
     for await (const row of this.runs.openRecords(runId)) {
-      const found = scopes.get(row.rowKey);
-      if (!found) continue;
+      const seen = scopes.get(row.rowKey);
+      if (!seen) continue;
       let scope: string;
       try {
         scope = target.scopeOf(target.prepare(row.record as ImportRecord));
       } catch {
         continue; // the row will fail with its own reason
       }
-      if (found.includes(scope)) out.existingHere++;
+      if (seen.includes(scope)) out.existingHere++;
       else {
         out.inAnotherDivision++;
-        if (out.sample.length < 10) out.sample.push({ line: row.line, division: found[0]! });
+        if (out.sample.length < 10) out.sample.push({ line: row.line, division: seen[0]! });
       }
     }
     return out;
