@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
 import { buildStandaloneSandboxes } from '../../sandboxes/standalone.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -34,11 +35,6 @@ export function registerSandboxCommand(program: Command): void {
         );
       }
       process.stdout.write(`${lines.join('\n')}\n\n`);
-      const stop = async () => {
-        await app.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      stopOnSignal(() => app.close());
     });
 }
