@@ -112,7 +112,11 @@ export class PgQueue implements JobQueue {
     // Our own emitter, subscribed BEFORE run(): run() creates the pool (and emits pool:create)
     // before it returns, so a listener added to runner.events afterwards never hears of it.
     const events: WorkerEvents = new EventEmitter();
-    events.on('pool:create', ({ workerPool }) => heartbeat.add(workerPool.id));
+    let poolId: string | undefined;
+    events.on('pool:create', ({ workerPool }) => {
+      poolId = workerPool.id;
+      heartbeat.add(workerPool.id);
+    });
     events.on('pool:release', ({ workerPool }) => heartbeat.remove(workerPool.id));
     const runner = await run({
       pgPool: this.ownPool(),
@@ -129,6 +133,8 @@ export class PgQueue implements JobQueue {
     // alive but idle: log it (no payloads) and start a new pool.
     runner.promise.catch((e: unknown) => {
       if (this.stopping || this.runner !== runner) return;
+      // Stop beating for the ended pool: any job it still holds is then released like a dead one's.
+      if (poolId) heartbeat.remove(poolId);
       this.logger.error({ errorType: (e as Error)?.name }, 'queue: the worker pool stopped on a database error; starting a new one');
       this.restartLater(taskList, opts);
     });
