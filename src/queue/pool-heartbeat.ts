@@ -23,6 +23,8 @@ const DB_NOW_ISO = sql<string>`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"H
 export class PoolHeartbeat {
   readonly intervalMs: number;
   private readonly ids = new Set<string>();
+  /** Every pool this process has had, so a clean stop deletes all their rows. */
+  private readonly known = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -40,6 +42,7 @@ export class PoolHeartbeat {
   /** Registers a pool; its first beat is written at once. */
   add(poolId: string): void {
     this.ids.add(poolId);
+    this.known.add(poolId);
     void this.beat();
   }
 
@@ -57,11 +60,13 @@ export class PoolHeartbeat {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
-    if (this.ids.size) {
-      await this.db.deleteFrom('queue_workers').where('worker_id', 'in', [...this.ids]).execute().catch(() => undefined);
-    }
     this.ids.clear();
+    // After the last beat: a beat in flight may have written a row after remove() deleted it.
+    await this.running;
+    if (this.known.size) {
+      await this.db.deleteFrom('queue_workers').where('worker_id', 'in', [...this.known]).execute().catch(() => undefined);
+    }
+    this.known.clear();
   }
 
   /** One beat at a time; a beat asked for while one runs follows it. */
