@@ -92,6 +92,8 @@ export const configSchema = z.object({
   /** Public base URL of this engine, used in links it hands out (tracking URLs, sandbox URLs). */
   publicUrl: z.string().url().optional(),
   databaseUrl: z.string().min(1).default('./data/ehr-bridge.sqlite'),
+  /** SQLite: how long a statement waits for another process's lock (CLI import, backup) before failing. */
+  sqliteBusyTimeoutMs: intFromEnv(5000),
   /** Behind a TLS-terminating proxy: which X-Forwarded-* hops to trust (Fastify's trustProxy). */
   trustProxy: trustProxySchema,
   /** Secure flag of the session cookie: auto (https request or https publicUrl), true, false. */
@@ -99,8 +101,6 @@ export const configSchema = z.object({
   /** Header whose value becomes the request id (set by a proxy that generates ids); unset = our own random id, a client's header ignored. */
   requestIdHeader: z.string().trim().toLowerCase().regex(/^[a-z0-9-]{1,64}$/, 'must be an HTTP header name').optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** SQLite: how long a statement waits for another process's lock (CLI import, backup) before failing. */
-  sqliteBusyTimeoutMs: intFromEnv(5000),
   /**
    * Serve the partner sandboxes under /sandbox on the engine's own port. Unset = automatic: on
    * only in the embedded demo (no partner configured, loopback host); see
@@ -144,16 +144,6 @@ export const configSchema = z.object({
     /** Accepted `audience` values; empty = any (a Lifen client sends Lifen's own audience). */
     audiences: z.array(z.string().min(1)).default([]),
   }),
-  /** Document delivery to hospital EHRs ($send-to-ehr). */
-  ehr: z.object({
-    routes: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), ehrRouteSchema).prefault({ default: {} }),
-    /** Route for documents whose organisation no route lists. */
-    defaultRoute: z.string().min(1).default('default'),
-    /** MSH-3/MSH-4 when the OAuth client has no usable name. */
-    sendingApplication: z.string().min(1).default('EHR-BRIDGE'),
-    sendingFacility: z.string().min(1).optional(),
-    timeZone: z.string().min(1).default('Europe/Paris'),
-    /** Largest decoded document accepted (413 above). */
   /**
    * How long patient data is kept at rest, one setting per kind of data (issue 6, item 9).
    * Document bytes and tracking keep their older settings, `ehr.documentRetentionHours` and
@@ -169,6 +159,16 @@ export const configSchema = z.object({
       purgeIntervalMinutes: z.coerce.number().int().min(1).max(24 * 60).default(60),
     })
     .prefault({}),
+  /** Document delivery to hospital EHRs ($send-to-ehr). */
+  ehr: z.object({
+    routes: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/), ehrRouteSchema).prefault({ default: {} }),
+    /** Route for documents whose organisation no route lists. */
+    defaultRoute: z.string().min(1).default('default'),
+    /** MSH-3/MSH-4 when the OAuth client has no usable name. */
+    sendingApplication: z.string().min(1).default('EHR-BRIDGE'),
+    sendingFacility: z.string().min(1).optional(),
+    timeZone: z.string().min(1).default('Europe/Paris'),
+    /** Largest decoded document accepted (413 above). */
     maxPayloadBytes: z.coerce.number().int().positive().default(20 * 1024 * 1024),
     /** Tracking answers for this many months after the request, then 410 Gone. */
     trackingRetentionMonths: z.coerce.number().int().min(1).max(120).default(2),
@@ -193,6 +193,12 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     host: pick('HOST'),
     publicUrl: pick('EHR_BRIDGE_PUBLIC_URL'),
     databaseUrl: pick('EHR_BRIDGE_DATABASE_URL'),
+    sqliteBusyTimeoutMs: pick('EHR_BRIDGE_SQLITE_BUSY_TIMEOUT_MS'),
+    retention: strip({
+      importRowsDays: pick('EHR_BRIDGE_IMPORT_ROWS_RETENTION_DAYS'),
+      messagePreviewDays: pick('EHR_BRIDGE_MESSAGE_PREVIEW_RETENTION_DAYS'),
+      purgeIntervalMinutes: pick('EHR_BRIDGE_RETENTION_INTERVAL_MINUTES'),
+    }),
     trustProxy: pick('EHR_BRIDGE_TRUST_PROXY'),
     secureCookies: pick('EHR_BRIDGE_SECURE_COOKIES'),
     requestIdHeader: pick('EHR_BRIDGE_REQUEST_ID_HEADER'),
@@ -205,12 +211,6 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       baseUrl: pick('ONCALL_BASE_URL'),
       region: pick('ONCALL_REGION'),
       apiKey: pick('ONCALL_API_KEY'),
-    sqliteBusyTimeoutMs: pick('EHR_BRIDGE_SQLITE_BUSY_TIMEOUT_MS'),
-    retention: strip({
-      importRowsDays: pick('EHR_BRIDGE_IMPORT_ROWS_RETENTION_DAYS'),
-      messagePreviewDays: pick('EHR_BRIDGE_MESSAGE_PREVIEW_RETENTION_DAYS'),
-      purgeIntervalMinutes: pick('EHR_BRIDGE_RETENTION_INTERVAL_MINUTES'),
-    }),
       emrIdField: pick('ONCALL_EMR_ID_FIELD'),
       emrIdMetadataKey: pick('ONCALL_EMR_ID_METADATA_KEY'),
       concurrency: pick('ONCALL_CONCURRENCY'),

@@ -13,9 +13,9 @@ import { sandboxesEnabled } from '../sandboxes/enabled.js';
 import { ImportService } from '../flows/bulk-import/import-service.js';
 import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
 import { createSendToEhr, type SendToEhrService } from '../flows/send-to-ehr/create-service.js';
+import { purgeJobHandlers, schedulePurge } from '../retention/purge-job.js';
 
 /**
-import { purgeJobHandlers, schedulePurge } from '../retention/purge-job.js';
  * Everything a route, a job or a CLI command needs, built once per process from the
  * configuration. Partner clients are created lazily: in the embedded run the OnCall "partner"
  * is the sandbox on our own port, which is only known once the server listens.
