@@ -5,6 +5,7 @@ import { AppLink } from '../router/app-link.js';
 import { navigate, runPath } from '../router/router.js';
 import { RECORD_TYPE_LABELS } from '../wizard/wizard-types.js';
 import { StatusBadge } from './status-badge.js';
+import { WorkersPanel } from './workers-panel.js';
 
 export function ImportsListPage() {
   const runs = useRuns();
@@ -66,6 +67,7 @@ export function ImportsListPage() {
           </Table>
         </Table.ScrollContainer>
       )}
+      <WorkersPanel runs={items} />
     </Stack>
   );
 }
