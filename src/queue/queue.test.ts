@@ -6,16 +6,9 @@ import { createLogger } from '../logging/logger.js';
 import { DIALECTS, testStore, type TestStore } from '../../test/helpers/stores.js';
 import { createQueue } from './create-queue.js';
 import type { JobQueue } from './queue.js';
+import { until } from '../../test/helpers/until.js';
 
 const logger = createLogger({ level: 'silent' });
-
-async function until(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(DIALECTS)('job queue on %s', (dialect) => {
   let store: TestStore | undefined;

@@ -5,14 +5,7 @@ import { DIALECTS, testStore, type TestStore } from '../../test/helpers/stores.j
 import { createQueue } from './create-queue.js';
 import type { JobQueue } from './queue.js';
 import { workersStatus } from './worker-status.js';
-
-async function until(cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from '../../test/helpers/until.js';
 
 describe.each(DIALECTS)('worker status on %s', (dialect) => {
   let store: TestStore | undefined;

@@ -7,21 +7,12 @@ import { ehrSandbox, getEhrSandboxInfo } from '../../src/sandboxes/ehr/index.js'
 import { openStore } from '../../src/store/db.js';
 import { spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
 import { createPgDatabase } from '../helpers/stores.js';
+import { until } from '../helpers/until.js';
 
 const DOCUMENTS = 50;
 const DEAD_AFTER_SECONDS = 5;
 /** The hospital answers each message this late, so deliveries are in progress when the worker dies. */
 const ACK_DELAY_MS = 1500;
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /**
  * Documents to the EHR on PostgreSQL with two workers (issue 12): a burst of 50 deliveries, one

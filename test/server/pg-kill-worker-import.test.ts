@@ -4,6 +4,7 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { contactTemplate, fakePeople, PEOPLE_HEADER } from '../helpers/import-harness.js';
 import { spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
 import { createPgDatabase } from '../helpers/stores.js';
+import { until } from '../helpers/until.js';
 
 const ROWS = 3000;
 const DEAD_AFTER_SECONDS = 5;
@@ -21,16 +22,6 @@ function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /**

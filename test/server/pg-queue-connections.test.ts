@@ -6,14 +6,7 @@ import { createQueue } from '../../src/queue/create-queue.js';
 import type { JobQueue } from '../../src/queue/queue.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { createPgDatabase } from '../helpers/stores.js';
-
-async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../helpers/until.js';
 
 /** Every connection to the database except the one asking is closed by the server. */
 async function dropAllConnections(url: string): Promise<number> {

@@ -5,16 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { createQueue } from '../../src/queue/create-queue.js';
 import { testStore, type TestStore } from '../helpers/stores.js';
+import { until } from '../helpers/until.js';
 
 const DEAD_AFTER_MS = 3000;
-
-async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * graphile-worker alone keeps the jobs of a worker killed with SIGKILL locked for 4 hours. With
