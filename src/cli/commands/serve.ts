@@ -10,7 +10,11 @@ import { startServer } from '../../server/start.js';
  * came from the environment.
  */
 function loginLine(admin: AdminLogin): string {
-  if (admin.source === 'generated') return `${admin.user} / ${admin.password}   (kept in ${admin.passwordFile})`;
+  if (admin.source === 'generated') {
+    return admin.passwordFile
+      ? `${admin.user} / ${admin.password}   (kept in ${admin.passwordFile})`
+      : `${admin.user} / ${admin.password}   (shown once, not saved: ${admin.passwordNotKept}; set EHR_BRIDGE_ADMIN_PASSWORD to choose one)`;
+  }
   if (admin.source === 'environment') return `${admin.user} / (from EHR_BRIDGE_ADMIN_PASSWORD)`;
   return admin.passwordFile ? `${admin.user} / (password in ${admin.passwordFile})` : `${admin.user} / (unchanged since it was set; EHR_BRIDGE_ADMIN_PASSWORD replaces it)`;
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { isPostgresUrl } from '../../config/config.js';
 import type { Db } from '../../store/db.js';
+import { keepPasswordFile } from './password-file.js';
 import { ADMIN_PASSWORD_SETTING } from './password-stamp.js';
 import { hashSecret, randomToken, verifySecret } from './secrets.js';
 
@@ -18,6 +19,8 @@ export interface AdminLogin {
   password: string | undefined;
   /** The file beside the SQLite database holding a generated password (mode 0600). */
   passwordFile: string | undefined;
+  /** Why a password generated on this start could not be kept in that file (printed once, then lost). */
+  passwordNotKept?: string;
 }
 
 export function adminPasswordFile(config: Config): string {
@@ -53,12 +56,9 @@ export async function ensureAdminAccount(db: Db, config: Config): Promise<AdminL
     // Another process generated it first: its password is the one in the database and the file.
     return { user: config.admin.user, source: 'stored', password: undefined, passwordFile: file };
   }
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  } catch {
-    // Printing it once is still enough to log in.
-  }
+  // Printing it once is still enough to log in when the file cannot be kept safely.
+  const notKept = keepPasswordFile(file, password);
+  if (notKept) return { user: config.admin.user, source: 'generated', password, passwordFile: undefined, passwordNotKept: notKept };
   return { user: config.admin.user, source: 'generated', password, passwordFile: file };
 }
 
