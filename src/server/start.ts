@@ -22,8 +22,21 @@ export interface RunningServer {
 export async function startServer(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const config: Config = loadConfig(env, overrides);
   const ctx = await createContext(config);
-  const admin = await ensureAdminAccount(ctx.store.db, config);
-  const app = await buildApp(ctx);
+  let app: FastifyInstance | undefined;
+  try {
+    const admin = await ensureAdminAccount(ctx.store.db, config);
+    app = await buildApp(ctx);
+    return await listenAndWork(config, ctx, app, admin);
+  } catch (e) {
+    // A start that fails half-way must not leave a server that answers /healthz with no worker
+    // behind it: close what was opened, so the process ends and a supervisor sees the failure.
+    await app?.close().catch(() => undefined);
+    await ctx.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function listenAndWork(config: Config, ctx: AppContext, app: FastifyInstance, admin: AdminLogin): Promise<RunningServer> {
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
