@@ -198,6 +198,10 @@ describe('sandboxes on a real engine', () => {
       expect(text, path).not.toMatch(/Secretname|PDF/);
     }
     expect((await fetch(`${origin}/sandbox/ehr/_admin/received`)).status).toBe(401);
+    // Each emulator's refusal is the engine's, in plain words (not the partner's "malformed request").
+    for (const path of ['/sandbox/oncall/_admin/stats/', '/sandbox/fhir-emr/_admin/stats', '/sandbox/ehr/_admin/received']) {
+      expect(await (await fetch(`${origin}${path}`)).json(), path).toEqual({ error: 'authentication required: log in or send an API key' });
+    }
     const head = await fetch(`${origin}/sandbox/ehr/_admin/received`, { method: 'HEAD' });
     expect(head.status).toBe(401);
 

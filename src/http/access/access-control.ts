@@ -23,7 +23,7 @@ const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 export function installAccessControl(app: FastifyInstance, deps: { db: Db; config: Config }): void {
   const { db, config } = deps;
   const loopbackOnly = isLoopbackHost(config.host);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     if (req.is404) return;
     const access = routeAccess(req);
     if (access === 'public' || access === 'partner-sandbox') return;
@@ -35,17 +35,26 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Db; confi
       req.fhirClient = client;
       return;
     }
-    const principal = await authenticateAdmin(req, db);
-    if (!principal) throw new HttpError(401, 'authentication required: log in or send an API key');
-    if (STATE_CHANGING_METHODS.has(req.method)) {
-      if (principal.kind === 'session' && !isSameOrigin(req, config.publicUrl)) {
-        throw new HttpError(403, 'cross-origin request refused: a signed-in browser request must come from this engine (Origin header)');
-      }
-      // The engine API takes JSON; form bodies are what a cross-site HTML form would send.
-      if (FORM_TYPES.includes(mediaType(req))) throw new HttpError(415, 'the API takes JSON bodies (Content-Type: application/json)');
-    }
-    req.principal = principal;
+    const refusal = await adminRefusal(req, db, config);
+    // Answered here in the engine's own shape: a sandbox route's error handler would otherwise
+    // dress the engine's login requirement as the emulated partner's "malformed request".
+    if (refusal) return reply.code(refusal.statusCode).send({ error: refusal.message });
   });
+}
+
+/** Why an 'admin' route refuses this request, or undefined (and `req.principal` set). */
+async function adminRefusal(req: FastifyRequest, db: Db, config: Config): Promise<HttpError | undefined> {
+  const principal = await authenticateAdmin(req, db);
+  if (!principal) return new HttpError(401, 'authentication required: log in or send an API key');
+  if (STATE_CHANGING_METHODS.has(req.method)) {
+    if (principal.kind === 'session' && !isSameOrigin(req, config.publicUrl)) {
+      return new HttpError(403, 'cross-origin request refused: a signed-in browser request must come from this engine (Origin header)');
+    }
+    // The engine API takes JSON; form bodies are what a cross-site HTML form would send.
+    if (FORM_TYPES.includes(mediaType(req))) return new HttpError(415, 'the API takes JSON bodies (Content-Type: application/json)');
+  }
+  req.principal = principal;
+  return undefined;
 }
 
 function mediaType(req: FastifyRequest): string {
