@@ -84,10 +84,9 @@ export interface PagedResponse<T> {
   items: T[];
 }
 
-export const ROW_STATUSES = [
-  'pending', 'inFlight', 'created', 'updated', 'skipped', 'failed', 'invalid', 'cancelled',
-] as const satisfies readonly string[];
-export type RowStatus = (typeof ROW_STATUSES)[number];
+// The server's list (it sends `in_flight`, not `inFlight`): one definition, so the UI cannot drift.
+export { ROW_STATUSES, type RowStatus } from '../../flows/bulk-import/run-status.js';
+import type { RowStatus } from '../../flows/bulk-import/run-status.js';
 
 export interface RunRow {
   line: number;

@@ -7,7 +7,7 @@ import { formatCount, formatDateTime, formatDuration, formatRate, sentence } fro
 import { AppLink } from '../router/app-link.js';
 import { RECORD_TYPE_LABELS } from '../wizard/wizard-types.js';
 import { RunProblems } from './run-problems.js';
-import { RunReport } from './run-report.js';
+import { ROW_STATUS, RunReport } from './run-report.js';
 import { StatusBadge } from './status-badge.js';
 
 /**
@@ -177,10 +177,10 @@ function RunProgress({ run }: { run: RunSummary }) {
         <Progress.Section value={(c.failed / toSend) * 100} color="red" />
       </Progress.Root>
       <SimpleGrid cols={{ base: 2, sm: 4, lg: 8 }} mt="md" spacing="sm">
-        <Figure label="Created" value={formatCount(c.created)} testId="run-created" />
-        <Figure label="Updated" value={formatCount(c.updated)} testId="run-updated" />
-        <Figure label="Left unchanged" value={formatCount(c.skipped)} testId="run-skipped" />
-        <Figure label="Failed" value={formatCount(c.failed)} testId="run-failed" color={c.failed > 0 ? 'red.7' : undefined} />
+        <Figure label={ROW_STATUS.created.label} value={formatCount(c.created)} testId="run-created" />
+        <Figure label={ROW_STATUS.updated.label} value={formatCount(c.updated)} testId="run-updated" />
+        <Figure label={ROW_STATUS.skipped.label} value={formatCount(c.skipped)} testId="run-skipped" />
+        <Figure label={ROW_STATUS.failed.label} value={formatCount(c.failed)} testId="run-failed" color={c.failed > 0 ? 'red.7' : undefined} />
         <Figure label="Left out (problems)" value={formatCount(c.invalid)} testId="run-invalid" color={c.invalid > 0 ? 'orange.8' : undefined} />
         <Figure label="Remaining" value={formatCount(run.remaining)} testId="run-remaining" />
         <Figure label="Lines per second" value={moving ? formatRate(run.ratePerSecond) : '–'} testId="run-rate" />

@@ -1,24 +1,36 @@
 import { Anchor, Badge, Button, Card, Group, Loader, Pagination, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useRunRows } from '../api/queries.js';
-import type { RunSummary } from '../api/types.js';
+import type { RowStatus, RunSummary } from '../api/types.js';
 import { formatCount, sentence } from '../format/format.js';
 
 const PAGE = 25;
 
-/** Row results in staff words; the server's status names stay in the CSV report. */
-const ROW_STATUS = {
+/**
+ * Row results in staff words; the server's status names stay in the CSV report. Keyed by the
+ * server's own list, so a status it can return without a label here (or a key it never
+ * returns, like the old `inFlight`) is a compile error. The filter uses the same words.
+ */
+export const ROW_STATUS = {
   created: { label: 'Created', color: 'teal' },
   updated: { label: 'Updated', color: 'blue' },
+  // Also "exists in another clinic; not moved": the record was left as it was, not "up to date".
   skipped: { label: 'Left unchanged', color: 'gray' },
   failed: { label: 'Failed', color: 'red' },
   invalid: { label: 'Left out', color: 'orange' },
   cancelled: { label: 'Cancelled', color: 'gray' },
   pending: { label: 'Waiting', color: 'gray' },
-  inFlight: { label: 'Sending', color: 'cyan' },
-} as const satisfies Record<string, { label: string; color: string }>;
+  in_flight: { label: 'Sending', color: 'cyan' },
+} as const satisfies Record<RowStatus, { label: string; color: string }>;
 
-type Filter = 'all' | keyof typeof ROW_STATUS;
+/** A status this UI does not know yet (a newer server): a plain word, never the raw code. */
+const UNKNOWN_STATUS = { label: 'Other', color: 'gray' } as const;
+
+export function rowStatusLabel(status: string): { label: string; color: string } {
+  return Object.hasOwn(ROW_STATUS, status) ? ROW_STATUS[status as RowStatus] : UNKNOWN_STATUS;
+}
+
+type Filter = 'all' | RowStatus;
 
 /** Per-line results: what happened, the OnCall record, and why a line failed or was left out. */
 export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
@@ -27,18 +39,18 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
   const rows = useRunRows(String(run.id), filter, (page - 1) * PAGE, PAGE, live);
   const c = run.counts;
   const count = (n: number) => ` (${formatCount(n)})`;
-  const option = (value: Filter, label: string, n: number) => ({
-    value, label: `${label}${count(n)}`, disabled: n === 0 && value !== filter,
+  const option = (value: RowStatus, n: number) => ({
+    value: value as Filter, label: `${ROW_STATUS[value].label}${count(n)}`, disabled: n === 0 && value !== filter,
   });
   const filters = [
     { value: 'all' as Filter, label: `All${count(run.totalRows ?? run.done + run.remaining)}` },
-    option('created', 'Created', c.created),
-    option('updated', 'Updated', c.updated),
-    option('skipped', 'Up to date', c.skipped),
-    option('failed', 'Failed', c.failed),
-    option('invalid', 'Left out', c.invalid),
+    option('created', c.created),
+    option('updated', c.updated),
+    option('skipped', c.skipped),
+    option('failed', c.failed),
+    option('invalid', c.invalid),
   ];
-  if (c.cancelled > 0) filters.push(option('cancelled', 'Cancelled', c.cancelled));
+  if (c.cancelled > 0) filters.push(option('cancelled', c.cancelled));
   const total = rows.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
 
@@ -78,7 +90,7 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
             </Table.Thead>
             <Table.Tbody>
               {(rows.data?.items ?? []).map((row) => {
-                const s = ROW_STATUS[row.status as keyof typeof ROW_STATUS] ?? { label: row.status, color: 'gray' };
+                const s = rowStatusLabel(row.status);
                 return (
                   <Table.Tr key={row.line} data-testid="report-row" data-status={row.status}>
                     <Table.Td ff="monospace">{row.line}</Table.Td>
