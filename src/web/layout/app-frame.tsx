@@ -1,10 +1,19 @@
-import { AppShell, Button, Container, Group, Text } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { AppShell, Burger, Button, Container, Group, NavLink, Text } from '@mantine/core';
+import { useDisclosure, useWindowEvent } from '@mantine/hooks';
+import { useEffect, type MouseEvent, type ReactNode } from 'react';
 import { useLogout } from '../api/queries.js';
 import type { SessionUser } from '../api/types.js';
-import { SEND_TO_EHR_NAV_LINKS } from '../documents/send-to-ehr-pages.js';
 import { AppLink } from '../router/app-link.js';
-import { useLocation } from '../router/router.js';
+import { navigate, useLocation } from '../router/router.js';
+import { NAV_LINKS } from './nav-links.js';
+
+/**
+ * Below this Mantine breakpoint the links move from the header into a menu opened by a burger
+ * button: four links, the brand and "Sign out" do not fit a phone's 60 px bar (they wrapped
+ * out of it). `md` rather than `sm` so a long user name or a fifth link never squeezes a tablet.
+ */
+const BREAKPOINT = 'md';
+const MENU_ID = 'main-menu';
 
 function userName(user: SessionUser | string): string {
   if (typeof user === 'string') return user;
@@ -15,25 +24,57 @@ function userName(user: SessionUser | string): string {
 export function AppFrame({ user, children }: { user: SessionUser | string; children: ReactNode }) {
   const logout = useLogout();
   const { pathname } = useLocation();
+  const [menuOpen, menu] = useDisclosure(false);
   const name = userName(user);
+
+  // Any navigation (a menu link, a link in the page, the back button) closes the menu.
+  const closeMenu = menu.close; // stable across renders (useCallback), unlike `menu`
+  useEffect(() => closeMenu(), [pathname, closeMenu]);
+  useWindowEvent('keydown', (e) => {
+    if (e.key === 'Escape') menu.close();
+  });
+
+  const followInApp = (e: MouseEvent<HTMLAnchorElement>, to: string) => {
+    // A modified click (new tab, new window) is the browser's to handle, as with AppLink.
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    menu.close();
+    navigate(to);
+  };
+
   return (
-    <AppShell header={{ height: 60 }} padding="md">
+    <AppShell
+      header={{ height: 60 }}
+      navbar={{ width: 260, breakpoint: BREAKPOINT, collapsed: { mobile: !menuOpen, desktop: true } }}
+      padding="md"
+    >
       <AppShell.Header>
         <Container size="xl" h="100%">
           <Group h="100%" justify="space-between" wrap="nowrap">
             <Group gap="xl" wrap="nowrap">
-              <Text fw={700} size="lg" c="teal.8">
-                EHR Bridge
-              </Text>
-              <Group component="nav" aria-label="Main" gap="md">
-                <AppLink to="/imports" fw={pathname === '/imports' || pathname === '/' ? 700 : 400}>
-                  Imports
-                </AppLink>
-                <AppLink to="/imports/new" fw={pathname === '/imports/new' ? 700 : 400}>
-                  New import
-                </AppLink>
-                {SEND_TO_EHR_NAV_LINKS.map((l) => (
-                  <AppLink key={l.to} to={l.to} fw={pathname === l.to || pathname.startsWith(`${l.to}/`) ? 700 : 400}>
+              <Group gap="xs" wrap="nowrap">
+                <Burger
+                  opened={menuOpen}
+                  onClick={menu.toggle}
+                  hiddenFrom={BREAKPOINT}
+                  size="sm"
+                  aria-label="Menu"
+                  aria-expanded={menuOpen}
+                  aria-controls={MENU_ID}
+                />
+                <Text fw={700} size="lg" c="teal.8" style={{ whiteSpace: 'nowrap' }}>
+                  EHR Bridge
+                </Text>
+              </Group>
+              <Group component="nav" aria-label="Main" gap="md" wrap="nowrap" visibleFrom={BREAKPOINT}>
+                {NAV_LINKS.map((l) => (
+                  <AppLink
+                    key={l.to}
+                    to={l.to}
+                    fw={l.active(pathname) ? 700 : 400}
+                    aria-current={l.active(pathname) ? 'page' : undefined}
+                    style={{ whiteSpace: 'nowrap' }}
+                  >
                     {l.label}
                   </AppLink>
                 ))}
@@ -41,7 +82,7 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
             </Group>
             <Group gap="sm" wrap="nowrap">
               {name && (
-                <Text size="sm" c="dimmed" visibleFrom="sm">
+                <Text size="sm" c="dimmed" visibleFrom="lg" truncate="end" maw={220}>
                   Signed in as {name}
                 </Text>
               )}
@@ -52,6 +93,36 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
           </Group>
         </Container>
       </AppShell.Header>
+      {/* The phone menu; never shown on wide screens (links are inline there). Closed, it is
+          only moved off screen by AppShell: `inert` and `visibility: hidden` keep its links out
+          of the tab order and the accessibility tree (it slides in, and vanishes on close). */}
+      <AppShell.Navbar
+        id={MENU_ID}
+        component="nav"
+        aria-label="Main"
+        p="sm"
+        hiddenFrom={BREAKPOINT}
+        inert={!menuOpen}
+        style={{ visibility: menuOpen ? 'visible' : 'hidden' }}
+      >
+        {NAV_LINKS.map((l) => (
+          <NavLink
+            key={l.to}
+            component="a"
+            href={l.to}
+            label={l.label}
+            active={l.active(pathname)}
+            aria-current={l.active(pathname) ? 'page' : undefined}
+            onClick={(e: MouseEvent<HTMLAnchorElement>) => followInApp(e, l.to)}
+            fw={l.active(pathname) ? 700 : 500}
+          />
+        ))}
+        {name && (
+          <Text size="sm" c="dimmed" mt="md" px="sm" truncate="end">
+            Signed in as {name}
+          </Text>
+        )}
+      </AppShell.Navbar>
       <AppShell.Main>
         <Container size="xl" py="md">
           {children}

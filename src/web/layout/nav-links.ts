@@ -1,0 +1,18 @@
+import { SEND_TO_EHR_NAV_LINKS } from '../documents/send-to-ehr-pages.js';
+
+/** One entry of the main navigation, shown inline on wide screens and in the menu on phones. */
+export interface NavItem {
+  to: string;
+  label: string;
+  /** Whether the current page belongs to this entry (shown in bold / highlighted). */
+  active: (pathname: string) => boolean;
+}
+
+const under = (to: string) => (pathname: string) => pathname === to || pathname.startsWith(`${to}/`);
+
+export const NAV_LINKS: readonly NavItem[] = [
+  // A run's page (/imports/42) belongs to "Imports"; the wizard has its own entry.
+  { to: '/imports', label: 'Imports', active: (p) => p === '/' || (under('/imports')(p) && p !== '/imports/new') },
+  { to: '/imports/new', label: 'New import', active: (p) => p === '/imports/new' },
+  ...SEND_TO_EHR_NAV_LINKS.map((l) => ({ to: l.to, label: l.label, active: under(l.to) })),
+];
