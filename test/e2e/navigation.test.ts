@@ -92,6 +92,12 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
         expect(await burger.getAttribute('aria-expanded')).toBe('false');
         // Closed: the links are out of sight and out of the accessibility tree.
         expect(await nav.getByRole('link').count()).toBe(0);
+        // Escape closes an open menu.
+        await burger.click();
+        await poll(() => nav.getByRole('link').count()).toBe(LINKS.length);
+        await page.keyboard.press('Escape');
+        await poll(() => nav.getByRole('link').count()).toBe(0);
+        expect(await burger.getAttribute('aria-expanded')).toBe('false');
       } else {
         expect(await burger.isVisible()).toBe(false);
       }
