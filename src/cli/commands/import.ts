@@ -17,6 +17,8 @@ import { createContext, type AppContext } from '../../server/context.js';
 import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
 import { missingSettingsMessage } from '../../flows/bulk-import/required-settings.js';
+import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
+import type { Transform } from '../../flows/bulk-import/mapping/template.js';
 
 interface ImportOpts {
   target: string;
@@ -83,7 +85,11 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
     await ctx.oncall().checkAuth();
     const svc = ctx.imports();
 
-    const mapping = file ? await resolveMapping(ctx, file, recordType, opts.mapping, out) : defaultFhirMapping(recordType);
+    const mapping = file
+      ? await resolveMapping(ctx, recordType, opts.mapping, out, () => suggestedTemplateForFile(createReadStream(file), recordType))
+      : recordType === 'appointments'
+        ? await resolveMapping(ctx, recordType, opts.mapping, out, async () => suggestEmrAppointmentMapping())
+        : defaultFhirMapping(recordType, opts.mapping);
     const run = await svc.create({
       target: 'oncall',
       recordType,
@@ -133,7 +139,13 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
     const final = await follow(svc, run.id, opts.progress !== false && process.stderr.isTTY === true);
     if (opts.report) await pipeline(writeReportCsv(svc.runs, await svc.require(run.id)), createWriteStream(opts.report));
     const c = final.counts;
-    out(`${opts.dryRun ? '(dry run) ' : ''}created ${c.created}, updated ${c.updated}, skipped ${c.skipped}, failed ${c.failed + c.invalid}`);
+    if (opts.dryRun) {
+      // A dry run sends nothing, so its rows are all "skipped": say what a real run would do.
+      const would = await dryRunCounts(svc, run.id);
+      out(`(dry run) would create ${would.create}, would update ${would.update}, unchanged ${c.skipped - would.create - would.update}, failed ${c.failed + c.invalid}`);
+    } else {
+      out(`created ${c.created}, updated ${c.updated}, skipped ${c.skipped}, failed ${c.failed + c.invalid}`);
+    }
     if (final.status === 'failed') return fail(final.error ?? 'the import failed');
     return c.failed + c.invalid + c.cancelled > 0 ? EXIT.someFailed : EXIT.ok;
   } catch (e) {
@@ -145,6 +157,18 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
   function fail(message: string): number {
     err(`ehr-bridge import: ${message}`);
     return EXIT.fatal;
+  }
+}
+
+async function dryRunCounts(svc: ImportService, runId: string): Promise<{ create: number; update: number }> {
+  const counts = { create: 0, update: 0 };
+  for (let offset = 0; ; offset += 1000) {
+    const page = await svc.runs.rows(runId, { status: 'skipped', offset, limit: 1000 });
+    for (const r of page.items) {
+      if (r.message?.startsWith('dry run: would be created')) counts.create++;
+      else if (r.message?.startsWith('dry run: would update') || r.message?.startsWith('dry run: would move')) counts.update++;
+    }
+    if (offset + page.items.length >= page.total || page.items.length === 0) return counts;
   }
 }
 
@@ -164,7 +188,9 @@ async function follow(svc: ImportService, runId: string, showBar: boolean): Prom
   return s;
 }
 
-async function resolveMapping(ctx: AppContext, file: string, recordType: RecordType, given: string | undefined, out: (s: string) => void): Promise<MappingTemplate> {
+async function resolveMapping(
+  ctx: AppContext, recordType: RecordType, given: string | undefined, out: (s: string) => void, suggest: () => Promise<MappingTemplate>,
+): Promise<MappingTemplate> {
   if (given) {
     if (existsSync(given)) {
       const parsed = mappingTemplateSchema.safeParse(JSON.parse(readFileSync(given, 'utf8')));
@@ -182,16 +208,25 @@ async function resolveMapping(ctx: AppContext, file: string, recordType: RecordT
     if (!row) throw new Error(`no mapping file or saved template named "${given}"`);
     return mappingTemplateSchema.parse(JSON.parse(row.mapping));
   }
-  const template = await suggestedTemplateForFile(createReadStream(file), recordType);
+  const template = await suggest();
   out('no --mapping given; using the suggested mapping:');
   for (const [field, m] of Object.entries(template.fields)) {
     const from = m.column ?? m.columns?.join(' + ') ?? (m.constant !== undefined ? `"${m.constant}"` : '?');
-    const t = m.transforms?.length ? `  (${m.transforms.map((x) => x.type).join(', ')})` : '';
+    const t = m.transforms?.length ? `  (${m.transforms.map(describeTransform).join(', ')})` : '';
     out(`  ${field.padEnd(22)} ← ${from}${t}`);
   }
   return template;
 }
 
-function defaultFhirMapping(recordType: RecordType): MappingTemplate {
+/** Patients pulled from the EMR: their FHIR fields map by themselves (validation/from-fhir.ts). */
+function defaultFhirMapping(recordType: RecordType, given: string | undefined): MappingTemplate {
+  if (given) throw new Error('--mapping with --from applies to --resource Appointment; Patient fields map by themselves');
   return { version: 1, recordType, fields: {} };
+}
+
+/** A value map is printed with its entries, so the user sees e.g. what each EMR code becomes. */
+function describeTransform(t: Transform): string {
+  if (t.type !== 'value-map') return t.type;
+  const entries = Object.entries(t.map ?? {}).map(([k, v]) => `${k}→${v}`);
+  return `value-map${t.preset ? ` ${t.preset}` : ''}${entries.length ? `: ${entries.join(' ')}` : ''}`;
 }

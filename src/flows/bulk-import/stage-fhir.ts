@@ -1,9 +1,12 @@
 import type { Appointment, Patient } from '@medplum/fhirtypes';
 import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
+import { emrAppointmentToRecord, suggestEmrAppointmentMapping, unknownAppointmentColumns } from './fhir/emr-appointment.js';
 import type { MappingTemplate } from './mapping/template.js';
 import type { StagingEvent } from './stage-rows.js';
 import { fromFhirAppointment, fromFhirPatient } from './validation/from-fhir.js';
-import { hasErrors } from './validation/issues.js';
+import { hasErrors, type ValidationIssue } from './validation/issues.js';
+import type { ImportRecord } from './mapping/import-record.js';
+import { withRunDefaults } from './template-defaults.js';
 import { rowKey } from './validation/row-key.js';
 import { validateRecord } from './validation/validate-record.js';
 
@@ -13,6 +16,10 @@ export interface FhirSourceOptions {
   resource: 'Patient' | 'Appointment';
   /** Use Bulk Data $export when the server offers it (default), else paged search. */
   preferBulk?: boolean;
+  /**
+   * Appointments: the mapping from FHIR elements (fhir/appointment-columns.ts) to OnCall fields;
+   * default the suggested one. Patients: only its options are used.
+   */
   template?: MappingTemplate;
   /** Division / provider for records that do not carry one (FHIR records never name OnCall's). */
   defaults?: { division?: string; provider?: string };
@@ -26,20 +33,38 @@ export interface FhirSourceOptions {
  * record's position in the pull (1-based), so reports still point at one record each.
  */
 export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerator<StagingEvent> {
-  const reader = opts.reader ?? new FhirReader({ baseUrl: opts.baseUrl, ...(opts.bearerToken ? { bearerToken: opts.bearerToken } : {}) });
   const recordType = opts.resource === 'Patient' ? 'contacts' : 'appointments';
+  // Division / provider chosen for the whole run fill the fields the mapping leaves unmapped.
+  const template = recordType === 'appointments'
+    ? withRunDefaults(opts.template ?? suggestEmrAppointmentMapping(), opts.defaults ?? {})
+    : opts.template;
+  if (template && recordType === 'appointments') {
+    // A template reading columns no Appointment has (a CSV template given by mistake) stops the
+    // pull before anything is read, as a CSV file missing a mapped column does.
+    const unknown = unknownAppointmentColumns(template);
+    if (unknown.length) {
+      yield { kind: 'fatal', message: `the mapping reads ${unknown.map((c) => `"${c}"`).join(', ')}, which a FHIR Appointment does not have (see docs/mapping-format.md)` };
+      return;
+    }
+  }
+  const reader = opts.reader ?? new FhirReader({ baseUrl: opts.baseUrl, ...(opts.bearerToken ? { bearerToken: opts.bearerToken } : {}) });
   const seen = new Map<string, number>();
   const patients = new Map<string, Patient>();
+  const fromOpts = { defaults: { ...(opts.defaults?.division ? { division: opts.defaults.division } : {}), ...(opts.defaults?.provider ? { provider: opts.defaults.provider } : {}) } };
   let line = 0;
   try {
     for await (const resource of reader.readAll<Patient | Appointment>(opts.resource, { preferBulk: opts.preferBulk ?? true, pageSize: 500 })) {
       line++;
-      const fromOpts = { defaults: { ...(opts.defaults?.division ? { division: opts.defaults.division } : {}), ...(opts.defaults?.provider ? { provider: opts.defaults.provider } : {}) } };
-      const record =
-        resource.resourceType === 'Patient'
-          ? fromFhirPatient(resource, fromOpts)
-          : fromFhirAppointment(resource, await participantsOf(reader, resource, patients), fromOpts);
-      const errors = [...validateRecord(record, recordType, { line, ...(opts.template?.options ? { options: opts.template.options } : {}) })];
+      let record: ImportRecord;
+      let errors: ValidationIssue[];
+      if (resource.resourceType === 'Patient') {
+        record = fromFhirPatient(resource, fromOpts);
+        errors = validateRecord(record, recordType, { line, ...(template?.options ? { options: template.options } : {}) });
+      } else {
+        const r = emrAppointmentToRecord(resource, await participantsOf(reader, resource, patients), template!, line);
+        record = r.record;
+        errors = r.issues;
+      }
       const emrId = record.emrId ?? '';
       if (emrId) {
         const first = seen.get(emrId);

@@ -1,0 +1,117 @@
+import type { Appointment, Patient } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import type { MappingTemplate } from '../mapping/template.js';
+import { appointmentSourceRow, FHIR_APPOINTMENT_COLUMNS } from './appointment-columns.js';
+import {
+  DEFAULT_ONCALL_APPOINTMENT_TYPE, emrAppointmentToRecord, suggestEmrAppointmentMapping, unknownAppointmentColumns,
+} from './emr-appointment.js';
+
+const V2_0276 = 'http://terminology.hl7.org/CodeSystem/v2-0276';
+
+/** What an ordinary EMR returns: HL7 0276 type, service type, a Patient, a Practitioner and a Location. */
+function emrAppointment(id: string, code: string, over: Partial<Appointment> = {}): Appointment {
+  return {
+    resourceType: 'Appointment', id, status: 'booked',
+    appointmentType: { coding: [{ system: V2_0276, code }] },
+    serviceType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/service-type', code: '124', display: 'General Practice' }] }],
+    description: 'GP consultation',
+    start: '2026-03-10T09:15:00Z', end: '2026-03-10T09:35:00Z', minutesDuration: 20,
+    participant: [
+      { actor: { reference: 'Patient/p1' }, status: 'accepted' },
+      { actor: { reference: 'Practitioner/dr-7', display: 'Dr Who' }, status: 'accepted' },
+      { actor: { reference: 'Location/clinic-north', display: 'North clinic' }, status: 'accepted' },
+    ],
+    ...over,
+  };
+}
+
+const patients = new Map<string, Patient>([
+  ['p1', { resourceType: 'Patient', id: 'p1', name: [{ given: ['Ann'], family: 'Lee' }], telecom: [{ system: 'email', value: 'ann@example.org' }] }],
+  ['p2', { resourceType: 'Patient', id: 'p2', name: [{ given: ['Bob'], family: 'Roy' }] }],
+]);
+
+function template(fields: MappingTemplate['fields']): MappingTemplate {
+  return { version: 1, recordType: 'appointments', fields: { division: { constant: '1' }, ...fields } };
+}
+
+describe('an EMR appointment through a mapping (the one conversion the pull and the sync flows use)', () => {
+  it('offers the FHIR elements as columns: codes, displays, practitioner, location, patient, both durations', () => {
+    const row = appointmentSourceRow(emrAppointment('a1', 'CHECKUP', { minutesDuration: undefined }));
+    const cell = (c: string) => row[FHIR_APPOINTMENT_COLUMNS.indexOf(c as never)];
+    expect(cell('appointmentType')).toBe('CHECKUP');
+    expect(cell('serviceType')).toBe('124');
+    expect(cell('serviceType.display')).toBe('General Practice');
+    expect(cell('practitioner')).toBe('dr-7');
+    expect(cell('location')).toBe('clinic-north');
+    expect(cell('location.display')).toBe('North clinic');
+    expect(cell('patient')).toBe('p1');
+    expect(cell('minutesDuration')).toBe('');
+    expect(cell('minutesFromStartToEnd')).toBe('20');
+  });
+
+  it('a constant type applies to every row, whatever the EMR code', () => {
+    const t = template({ type: { constant: 'phone' } });
+    for (const code of ['CHECKUP', 'WALKIN', 'SOMETHING-ELSE']) {
+      const r = emrAppointmentToRecord(emrAppointment(code, code), patients, t, 1);
+      expect(r.record.type).toBe('phone');
+      expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    }
+  });
+
+  it('an appointmentType map applies per code; division and provider from Location and Practitioner maps', () => {
+    const t = template({
+      type: { column: 'appointmentType', transforms: [{ type: 'value-map', map: { FOLLOWUP: 'online', CHECKUP: 'inperson' } }] },
+      division: { column: 'location', transforms: [{ type: 'value-map', map: { 'clinic-north': '4' } }] },
+      provider: { column: 'practitioner', transforms: [{ type: 'value-map', map: { 'dr-7': '9' } }] },
+      title: { column: 'serviceType.display' },
+      duration: { column: 'minutesFromStartToEnd' },
+    });
+    const follow = emrAppointmentToRecord(emrAppointment('a1', 'FOLLOWUP'), patients, t, 1);
+    const check = emrAppointmentToRecord(emrAppointment('a2', 'checkup'), patients, t, 2);
+    expect(follow.record).toMatchObject({ type: 'online', division: '4', provider: '9', title: 'General Practice', duration: '20', emrId: 'a1' });
+    expect(check.record.type).toBe('inperson');
+    // The participant is the EMR's patient, with the patient's e-mail (OnCall links by it).
+    expect(follow.record).toMatchObject({ 'participants.name': 'Ann Lee', 'participants.email': 'ann@example.org', patientEmrId: 'p1' });
+    expect(follow.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('a code that is not in the map fails its row with a message naming the code and the field', () => {
+    const t = template({ type: { column: 'appointmentType', transforms: [{ type: 'value-map', map: { FOLLOWUP: 'online' } }] } });
+    const r = emrAppointmentToRecord(emrAppointment('a3', 'WALKIN'), patients, t, 7);
+    const errors = r.issues.filter((i) => i.severity === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ line: 7, field: 'type', column: 'appointmentType', code: 'unknown-appointment-type' });
+    expect(errors[0]!.message).toContain('"WALKIN"');
+    expect(errors[0]!.message).toContain('type');
+    // Free text (an EMR without codings) is never quoted: it could say anything about a patient.
+    const text = emrAppointmentToRecord(emrAppointment('a4', 'X', { appointmentType: { text: 'Ann Lee knee, urgent' } }), patients, t, 8);
+    expect(text.issues.map((i) => i.message).join(' ')).not.toContain('Ann Lee');
+  });
+
+  it('a patient without an e-mail fails before sending: OnCall requires a participant e-mail', () => {
+    const appt = emrAppointment('a5', 'ROUTINE', { participant: [{ actor: { reference: 'Patient/p2' }, status: 'accepted' }] });
+    const r = emrAppointmentToRecord(appt, patients, suggestEmrAppointmentMapping(), 3);
+    const errors = r.issues.filter((i) => i.severity === 'error');
+    expect(errors.map((e) => e.field)).toEqual(['participants.email', 'division']);
+    expect(JSON.stringify(errors)).not.toContain('Bob');
+  });
+
+  it('the suggested mapping imports every HL7 0276 code as the documented default type, and "video" as online', () => {
+    const t = { ...suggestEmrAppointmentMapping([emrAppointment('s', 'ROUTINE')]), fields: { ...suggestEmrAppointmentMapping().fields, division: { constant: '1' } } };
+    for (const code of ['CHECKUP', 'EMERGENCY', 'FOLLOWUP', 'ROUTINE', 'WALKIN']) {
+      const r = emrAppointmentToRecord(emrAppointment(code, code), patients, t, 1);
+      expect(r.record.type).toBe(DEFAULT_ONCALL_APPOINTMENT_TYPE);
+      expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    }
+    const video = emrAppointmentToRecord(emrAppointment('v', 'X', { appointmentType: { text: 'Video' } }), patients, t, 1);
+    expect(video.record.type).toBe('online');
+    // Without minutesDuration in the samples, the duration comes from start and end.
+    const noMinutes = suggestEmrAppointmentMapping([emrAppointment('s', 'ROUTINE', { minutesDuration: undefined })]);
+    expect(noMinutes.fields.duration).toEqual({ column: 'minutesFromStartToEnd' });
+  });
+
+  it('names the columns of a template that a FHIR Appointment does not have (a CSV template by mistake)', () => {
+    expect(unknownAppointmentColumns(template({ title: { column: 'Visit title' } }))).toEqual(['Visit title']);
+    expect(unknownAppointmentColumns(suggestEmrAppointmentMapping())).toEqual([]);
+  });
+});
