@@ -9,10 +9,26 @@ import { ROW_STATUSES } from '../../flows/bulk-import/run-status.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
+import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
+import { appointmentSourceRow, FHIR_APPOINTMENT_COLUMNS } from '../../flows/bulk-import/fhir/appointment-columns.js';
+import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
+import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
+import { sandboxesEnabled } from '../../sandboxes/enabled.js';
+import type { Appointment } from '@medplum/fhirtypes';
 import { HttpError } from '../errors.js';
 import type { AppContext } from '../../server/context.js';
 
 const idParams = z.object({ id: z.string().uuid() });
+
+const resourceOf = (recordType: string): 'Patient' | 'Appointment' => (recordType === 'contacts' ? 'Patient' : 'Appointment');
+
+/** The EMR records are pulled from: the configured FHIR server, else this process's sandbox EMR. */
+function emrSource(ctx: AppContext): { baseUrl: string; bearerToken?: string } {
+  const cfg = ctx.config.emr;
+  if (cfg.fhirUrl) return { baseUrl: cfg.fhirUrl, ...(cfg.bearerToken ? { bearerToken: cfg.bearerToken } : {}) };
+  if (ctx.engineUrl && sandboxesEnabled(ctx.config)) return { baseUrl: `${ctx.engineUrl}/sandbox/fhir-emr` };
+  throw new HttpError(400, 'The EMR is not configured: set EHR_BRIDGE_EMR_FHIR_URL (and EHR_BRIDGE_EMR_FHIR_TOKEN if it needs one)');
+}
 
 /**
  * Imports in two steps, so a million-row file streams straight into staging without multipart:
@@ -50,6 +66,8 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           emrIdField: runOptionsSchema.shape.emrIdField,
           /** Move records found in another division (clinic) into this one; default: leave them and report them. */
           moveBetweenDivisions: z.boolean().default(false),
+          /** `csv`: the file comes with PUT .../file. `fhir`: the records are pulled from the EMR with POST .../pull. */
+          source: z.enum(['csv', 'fhir']).default('csv'),
         }),
       },
     },
@@ -59,8 +77,8 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       const run = await svc().create({
         target: b.target,
         recordType: b.recordType,
-        source: 'csv',
-        fileName: b.fileName ?? null,
+        source: b.source,
+        fileName: b.source === 'fhir' ? `FHIR EMR ${resourceOf(b.recordType)}` : (b.fileName ?? null),
         mapping: b.mapping,
         options: runOptionsSchema.parse({
           updateExisting: b.updateExisting,
@@ -80,10 +98,65 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     async (req) =>
       wrap(async () => {
         const run = await svc().require(req.params.id);
+        if (run.source !== 'csv') throw new HttpError(409, 'this import pulls its records from the EMR: use POST /api/imports/:id/pull');
         const body = req.body as Readable | undefined;
         if (!body || typeof (body as Readable).pipe !== 'function') throw new HttpError(415, 'send the CSV file as the body, with Content-Type: text/csv');
         const mapping = withRunDefaults(mappingTemplateSchema.parse(run.mapping), run.options.defaults);
         await svc().stage(run.id, csvStagingEvents(body, mapping));
+        return svc().summary(run.id);
+      }),
+  );
+
+  app.get(
+    '/api/imports/emr/preview',
+    {
+      schema: {
+        tags: ['imports'],
+        querystring: z.object({ resource: z.enum(['Appointment']), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        description: 'The first records of the EMR as mapping columns (FHIR element paths) and rows, with the suggested mapping: what the wizard maps when it pulls from the EMR instead of reading a file.',
+      },
+    },
+    async (req) => {
+      const emr = emrSource(ctx);
+      const reader = new FhirReader({ baseUrl: emr.baseUrl, ...(emr.bearerToken ? { bearerToken: emr.bearerToken } : {}), logger: ctx.logger });
+      const samples: Appointment[] = [];
+      try {
+        for await (const a of reader.readAll<Appointment>('Appointment', { preferBulk: false, pageSize: req.query.limit })) {
+          samples.push(a);
+          if (samples.length >= req.query.limit) break;
+        }
+      } catch (e) {
+        throw new HttpError(502, `the EMR could not be read: ${(e as Error).message}`);
+      } finally {
+        await reader.close();
+      }
+      return {
+        resource: req.query.resource,
+        columns: [...FHIR_APPOINTMENT_COLUMNS],
+        rows: samples.map(appointmentSourceRow),
+        suggested: suggestEmrAppointmentMapping(samples),
+      };
+    },
+  );
+
+  app.post(
+    '/api/imports/:id/pull',
+    { schema: { tags: ['imports'], params: idParams, description: 'Pulls the records of an import created with source "fhir" from the EMR, maps and validates them (nothing is sent).' } },
+    async (req) =>
+      wrap(async () => {
+        const run = await svc().require(req.params.id);
+        if (run.source !== 'fhir') throw new HttpError(409, 'this import reads a CSV file: use PUT /api/imports/:id/file');
+        const emr = emrSource(ctx);
+        const template = mappingTemplateSchema.parse(run.mapping);
+        const resource = resourceOf(template.recordType);
+        await svc().stage(run.id, fhirStagingEvents({
+          baseUrl: emr.baseUrl,
+          ...(emr.bearerToken ? { bearerToken: emr.bearerToken } : {}),
+          resource,
+          // An empty appointment mapping means "the suggested one", as in the CLI.
+          ...(resource === 'Appointment' && Object.keys(template.fields).length > 0 ? { template } : {}),
+          defaults: run.options.defaults,
+        }));
         return svc().summary(run.id);
       }),
   );

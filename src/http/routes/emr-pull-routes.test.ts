@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactTemplate } from '../../../test/helpers/import-harness.js';
+import { until } from '../../../test/helpers/until.js';
+import { startServer, type RunningServer } from '../../server/start.js';
+
+/** Issue 13 through the engine API: the wizard's "pull from the EMR" against the embedded sandbox EMR. */
+describe('import API: appointments pulled from the EMR with a mapping', () => {
+  let server: RunningServer;
+  let cookie = '';
+  const dir = mkdtempSync(join(tmpdir(), 'ehrb-emr-pull-'));
+
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'db.sqlite'), logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } });
+    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'correct horse battery' }) });
+    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (path: string, init: RequestInit = {}, auth = true) => {
+    const res = await fetch(`${server.url}${path}`, { ...init, headers: { ...(auth ? { cookie, origin: server.url } : {}), ...(init.headers ?? {}) } });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const oncallAppointments = async () => ((await (await fetch(`${server.url}/sandbox/oncall/_admin/stats`)).json()) as { appointments: number }).appointments;
+
+  it('previews the EMR appointments as mapping columns with the suggested mapping; anonymous callers get nothing', async () => {
+    expect((await call('/api/imports/emr/preview?resource=Appointment', {}, false)).status).toBe(401);
+    const r = await call('/api/imports/emr/preview?resource=Appointment&limit=10');
+    expect(r.status).toBe(200);
+    expect(r.body.columns).toEqual(expect.arrayContaining(['appointmentType', 'serviceType', 'practitioner', 'location', 'minutesDuration']));
+    expect(r.body.rows).toHaveLength(10);
+    expect(r.body.rows[0]).toHaveLength(r.body.columns.length);
+    expect(r.body.suggested.fields.type).toMatchObject({ column: 'appointmentType' });
+  });
+
+  it('creates a pull run with an edited mapping, checks every record before sending, then sends the valid ones', async () => {
+    const suggested = (await call('/api/imports/emr/preview?resource=Appointment')).body.suggested;
+    const mapping = { ...suggested, fields: { ...suggested.fields, type: { constant: 'online' } } };
+    const created = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping, defaults: { division: '1', provider: '1' } }));
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    // A pull run takes no file.
+    const put = await fetch(`${server.url}/api/imports/${id}/file`, { method: 'PUT', headers: { cookie, origin: server.url, 'content-type': 'text/csv' }, body: 'a,b\n1,2\n' });
+    expect(put.status).toBe(409);
+
+    const pulled = await call(`/api/imports/${id}/pull`, { method: 'POST' });
+    expect(pulled.status).toBe(200);
+    expect(pulled.body.totalRows).toBeGreaterThan(1000);
+    const valid = pulled.body.totalRows - pulled.body.invalidRows;
+    expect(valid).toBeGreaterThan(500);
+    const problems = await call(`/api/imports/${id}/problems?limit=1`);
+    expect(JSON.stringify(problems.body.items[0].errors)).toContain('participants.email');
+    expect(await oncallAppointments()).toBe(0);
+
+    expect((await call(`/api/imports/${id}/start`, json({}))).status).toBe(200);
+    const done = await until(async () => {
+      const s = (await call(`/api/imports/${id}`)).body;
+      return s.status === 'completed' ? s : undefined;
+    }, 60_000, 'the pull run to complete');
+    expect(done.counts.created).toBe(valid);
+    expect(await oncallAppointments()).toBe(valid);
+  });
+
+  it('refuses to pull into a CSV import, and a CSV mapping for a pull, reading nothing', async () => {
+    const csvRun = await call('/api/imports', json({ target: 'oncall', recordType: 'contacts', fileName: 'f.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }));
+    expect((await call(`/api/imports/${csvRun.body.id}/pull`, { method: 'POST' })).status).toBe(409);
+    expect((await call(`/api/imports/${csvRun.body.id}`)).body.totalRows).toBe(0);
+
+    const wrong = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping: { version: 1, recordType: 'appointments', fields: { title: { column: 'Visit title' } } }, defaults: { division: '1' } }));
+    const r = await call(`/api/imports/${wrong.body.id}/pull`, { method: 'POST' });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toContain('"Visit title"');
+    expect((await call(`/api/imports/${wrong.body.id}`)).body.totalRows).toBe(0);
+  });
+});
