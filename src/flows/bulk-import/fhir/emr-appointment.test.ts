@@ -115,3 +115,16 @@ describe('an EMR appointment through a mapping (the one conversion the pull and 
     expect(unknownAppointmentColumns(suggestEmrAppointmentMapping())).toEqual([]);
   });
 });
+
+describe('examples/mappings/fhir-emr-appointments.json', () => {
+  it('is a valid template whose columns a FHIR Appointment has, and maps follow-ups to video visits', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseMappingTemplate } = await import('../mapping/template.js');
+    const parsed = parseMappingTemplate(JSON.parse(readFileSync(new URL('../../../../examples/mappings/fhir-emr-appointments.json', import.meta.url), 'utf8')));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    expect(unknownAppointmentColumns(parsed.template)).toEqual([]);
+    const r = emrAppointmentToRecord(emrAppointment('e1', 'FOLLOWUP'), patients, parsed.template, 1);
+    expect(r.record).toMatchObject({ type: 'online', division: '1', 'metadata.emr_status': 'booked' });
+    expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+});
