@@ -13,8 +13,10 @@ import { StepCheck, IDLE_SERVER_CHECK, type ServerCheck } from './step-check.js'
 import { MAX_ROWS, StepFile } from './step-file.js';
 import { matchBlockers, StepMatch } from './step-match.js';
 import { StepWhat } from './step-what.js';
+import { StepEmr, type EmrPreview } from './step-emr.js';
+import { IDLE_EMR_CHECK, StepEmrCheck, type EmrCheck } from './step-emr-check.js';
 import { browserTimeZone } from './time-zones.js';
-import { formFields, templateForCheck, type ImportDefaults, type LoadedTemplate } from './wizard-types.js';
+import { formFields, templateForCheck, type ImportDefaults, type ImportSource, type LoadedTemplate } from './wizard-types.js';
 
 /** Appointment times without an offset are read in the browser's zone until staff pick another. */
 function suggestedAppointmentOptions(emrIdMetadataKey: string | undefined) {
@@ -22,6 +24,13 @@ function suggestedAppointmentOptions(emrIdMetadataKey: string | undefined) {
 }
 
 const STEP_LABELS = ['What to import', 'Choose the file', 'Match columns', 'Check and start'] as const;
+const EMR_STEP_LABELS = ['What to import', 'Read the EMR', 'Match fields', 'Check and start'] as const;
+
+/** What an EMR pull fills by itself (fhir/emr-appointment.ts): the table leaves them out. */
+const EMR_AUTOMATIC = {
+  fields: ['emrId', 'patientEmrId', 'participants.name', 'participants.firstName', 'participants.lastName', 'participants.email', 'participants.fee'],
+  note: 'From the EMR by themselves: the EMR appointment id, and the patient of each appointment as participant (name and e-mail; OnCall requires the e-mail).',
+} as const;
 
 /**
  * The bulk-import wizard (/imports/new). Everything before "Send the file" happens in the
@@ -40,6 +49,9 @@ export function NewImportPage() {
   const [updateExisting, setUpdateExisting] = useState(true);
   const [moveBetweenDivisions, setMoveBetweenDivisions] = useState(false);
   const [server, setServer] = useState<ServerCheck>(IDLE_SERVER_CHECK);
+  const [source, setSource] = useState<ImportSource>('file');
+  const [emrPreview, setEmrPreview] = useState<EmrPreview | null>(null);
+  const [emrCheck, setEmrCheck] = useState<EmrCheck>(IDLE_EMR_CHECK);
   const scan = useCsvReader();
   const check = useCsvReader();
   const settings = useOnCallSettings();
@@ -76,6 +88,54 @@ export function NewImportPage() {
     if (!kept) setTemplate(null);
     checkedSignature.current = null;
   };
+
+  const changeSource = (s: ImportSource) => {
+    if (s === source) return;
+    clearFile();
+    setSource(s);
+    setTemplate(null);
+    setLoaded(null);
+    setKept(false);
+    setEmrCheck(IDLE_EMR_CHECK);
+    // The EMR offers appointments: patients pulled from it need no matching (command line).
+    if (s === 'emr') setRecordType('appointments');
+  };
+
+  // The EMR's suggested matching becomes the mapping unless one was chosen or changed.
+  const onEmrPreview = (p: EmrPreview) => {
+    setEmrPreview(p);
+    if (!kept) setTemplate(p.suggested);
+  };
+
+  // A changed matching or choice makes an earlier pull stale: pull again before starting.
+  useEffect(() => {
+    setEmrCheck((c) => (c.phase === 'idle' ? c : IDLE_EMR_CHECK));
+  }, [template, defaults]);
+
+  const pullFromEmr = useCallback(async () => {
+    if (!template) return;
+    setEmrCheck({ phase: 'pulling', run: null, error: null });
+    try {
+      const created = await api<RunSummary>('/api/imports', {
+        method: 'POST',
+        body: {
+          target: 'oncall',
+          recordType,
+          source: 'fhir',
+          mapping: templateForCheck(template, defaults),
+          defaults: {
+            ...(defaults.division ? { division: defaults.division } : {}),
+            ...(defaults.provider ? { provider: defaults.provider } : {}),
+          },
+          updateExisting,
+        },
+      });
+      const run = await api<RunSummary>(`/api/imports/${encodeURIComponent(String(created.id))}/pull`, { method: 'POST', body: {} });
+      setEmrCheck({ phase: 'ready', run, error: null });
+    } catch (e) {
+      setEmrCheck({ phase: 'failed', run: null, error: e instanceof Error ? e : new Error(String(e)) });
+    }
+  }, [template, defaults, recordType, updateExisting]);
 
   const changeRecordType = (r: RecordType) => {
     if (r === recordType) return;
@@ -147,11 +207,13 @@ export function NewImportPage() {
     onSuccess: (run) => navigate(runPath(run.id)),
   });
 
-  const blockers = template ? matchBlockers(recordType, template, defaults) : [];
+  const blockers = template ? matchBlockers(recordType, template, defaults, source === 'emr' ? EMR_AUTOMATIC.fields : []) : [];
   const fileReady =
     file !== null && scan.state.header !== null && scan.state.preview !== null && template !== null &&
     scan.state.phase !== 'failed' && scan.state.rows <= MAX_ROWS && !(scan.state.phase === 'done' && scan.state.rows === 0);
-  const canNext = step === 0 || (step === 1 && fileReady) || (step === 2 && blockers.length === 0);
+  const emr = source === 'emr';
+  const canNext = step === 0 || (step === 1 && (emr ? emrPreview !== null && template !== null : fileReady)) || (step === 2 && blockers.length === 0);
+  const labels = emr ? EMR_STEP_LABELS : STEP_LABELS;
 
   return (
     <Stack gap="lg">
@@ -165,17 +227,50 @@ export function NewImportPage() {
         size="sm"
         aria-label="Import steps"
       >
-        {STEP_LABELS.map((label, i) => (
+        {labels.map((label, i) => (
           <Stepper.Step key={label} label={label} aria-current={i === step ? 'step' : undefined} />
         ))}
       </Stepper>
 
-      <section aria-label={STEP_LABELS[step]}>
-        {step === 0 && <StepWhat recordType={recordType} onRecordType={changeRecordType} />}
-        {step === 1 && (
+      <section aria-label={labels[step]}>
+        {step === 0 && <StepWhat recordType={recordType} onRecordType={changeRecordType} source={source} onSource={changeSource} />}
+        {step === 1 && emr && <StepEmr preview={emrPreview} onPreview={onEmrPreview} />}
+        {step === 2 && emr && template && emrPreview && (
+          <StepMatch
+            recordType={recordType}
+            header={emrPreview.columns}
+            sampleRows={emrPreview.rows}
+            template={template}
+            onTemplate={(t) => {
+              setTemplate(t);
+              setKept(true);
+            }}
+            loaded={loaded}
+            onLoaded={(l) => {
+              setLoaded(l);
+              if (l) setKept(true);
+            }}
+            defaults={defaults}
+            onDefaults={setDefaults}
+            updateExisting={updateExisting}
+            onUpdateExisting={setUpdateExisting}
+            automatic={EMR_AUTOMATIC}
+          />
+        )}
+        {step === 3 && emr && (
+          <StepEmrCheck
+            recordType={recordType}
+            check={emrCheck}
+            onPull={() => void pullFromEmr()}
+            onStart={() => emrCheck.run && start.mutate(emrCheck.run.id)}
+            starting={start.isPending}
+            startError={start.error}
+          />
+        )}
+        {step === 1 && !emr && (
           <StepFile recordType={recordType} file={file} read={scan.state} onFile={chooseFile} onClear={clearFile} />
         )}
-        {step === 2 && template && scan.state.header && (
+        {step === 2 && !emr && template && scan.state.header && (
           <StepMatch
             recordType={recordType}
             header={scan.state.header}
@@ -196,7 +291,7 @@ export function NewImportPage() {
             onUpdateExisting={setUpdateExisting}
           />
         )}
-        {step === 3 && (
+        {step === 3 && !emr && (
           <StepCheck
             recordType={recordType}
             fileRows={scan.state.rows}
@@ -232,7 +327,7 @@ export function NewImportPage() {
         </Button>
         {step < 3 && (
           <Group gap="sm">
-            {step === 1 && file && scan.state.phase === 'reading' && fileReady && (
+            {step === 1 && !emr && file && scan.state.phase === 'reading' && fileReady && (
               <Text size="sm" c="dimmed">
                 You can go on while the file is still being read.
               </Text>

@@ -26,13 +26,19 @@ interface Props {
   onDefaults: (d: ImportDefaults) => void;
   updateExisting: boolean;
   onUpdateExisting: (v: boolean) => void;
+  /**
+   * Fields the source fills by itself and the table leaves out (an EMR pull: the appointment's
+   * id, its Patient as participant), with the sentence that says where they come from.
+   */
+  automatic?: { fields: readonly string[]; note: string };
 }
 
 /** Fields shown in the table (division/provider are chosen in the "for every line" card). */
-function tableFields(recordType: RecordType, template: MappingTemplate): { key: string; def: FieldDefinition }[] {
+function tableFields(recordType: RecordType, template: MappingTemplate, automatic: readonly string[] = []): { key: string; def: FieldDefinition }[] {
   const out: { key: string; def: FieldDefinition }[] = [];
   for (const def of FIELD_CATALOGUE[recordType] as readonly FieldDefinition[]) {
     if (def.dynamic) continue;
+    if (automatic.includes(def.key) && !template.fields[def.key]) continue;
     if ((def.key === 'division' || def.key === 'provider') && !template.fields[def.key]) continue;
     out.push({ key: def.key, def });
   }
@@ -44,7 +50,7 @@ function tableFields(recordType: RecordType, template: MappingTemplate): { key: 
 }
 
 /** What still stops the import before any line is looked at (plain words, one per problem). */
-export function matchBlockers(recordType: RecordType, template: MappingTemplate, defaults: ImportDefaults): string[] {
+export function matchBlockers(recordType: RecordType, template: MappingTemplate, defaults: ImportDefaults, automatic: readonly string[] = []): string[] {
   const f = template.fields;
   const out: string[] = [];
   if (!defaults.division && !f.division) out.push('Choose the clinic (OnCall division) the records go to.');
@@ -56,7 +62,7 @@ export function matchBlockers(recordType: RecordType, template: MappingTemplate,
     for (const key of ['title', 'duration', 'type'] as const) {
       if (!f[key]) out.push(`Match a column to “${fieldDefinition('appointments', key)?.label}”, or give one value for every line.`);
     }
-    if (!f['participants.name'] && !f['participants.email'] && !f['participants.firstName']) {
+    if (!automatic.includes('participants.name') && !f['participants.name'] && !f['participants.email'] && !f['participants.firstName']) {
       out.push('Match the participant name or e-mail column.');
     }
   }
@@ -70,7 +76,7 @@ export function StepMatch(props: Props) {
   const settings = useOnCallSettings();
   const [editing, setEditing] = useState<string | null>(null);
 
-  const rows = tableFields(recordType, template);
+  const rows = tableFields(recordType, template, props.automatic?.fields);
   const used = new Set(rows.flatMap(({ key }) => {
     const m = template.fields[key];
     return m?.columns ?? (m?.column ? [m.column] : []);
@@ -300,6 +306,11 @@ export function StepMatch(props: Props) {
         />
       )}
 
+      {props.automatic && (
+        <Text size="sm" data-testid="automatic-fields">
+          {props.automatic.note}
+        </Text>
+      )}
       {unused.length > 0 && (
         <Text size="sm" c="dimmed" data-testid="unused-columns">
           Columns not imported: {unused.join(', ')}

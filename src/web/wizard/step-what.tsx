@@ -1,13 +1,15 @@
 import { Group, Radio, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
-import { RECORD_TYPE_LABELS } from './wizard-types.js';
+import { RECORD_TYPE_LABELS, SOURCE_LABELS, type ImportSource } from './wizard-types.js';
 
 interface Props {
   recordType: RecordType;
   onRecordType: (r: RecordType) => void;
+  source: ImportSource;
+  onSource: (s: ImportSource) => void;
 }
 
-export function StepWhat({ recordType, onRecordType }: Props) {
+export function StepWhat({ recordType, onRecordType, source, onSource }: Props) {
   return (
     <Stack gap="lg">
       <Stack gap="xs">
@@ -30,6 +32,30 @@ export function StepWhat({ recordType, onRecordType }: Props) {
           </SimpleGrid>
         </Radio.Group>
       </Stack>
+      <Radio.Group value={source} onChange={(v) => onSource(v as ImportSource)} label="Where do the records come from?">
+        <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
+          {(['file', 'emr'] as const).map((s) => (
+            <Radio.Card key={s} value={s} p="md" radius="md" aria-label={SOURCE_LABELS[s].title}>
+              <Group wrap="nowrap" align="flex-start">
+                <Radio.Indicator />
+                <div>
+                  <Text fw={600}>{SOURCE_LABELS[s].title}</Text>
+                  <Text size="sm" c="dimmed">
+                    {SOURCE_LABELS[s].detail}
+                  </Text>
+                </div>
+              </Group>
+            </Radio.Card>
+          ))}
+        </SimpleGrid>
+      </Radio.Group>
+      {source === 'emr' && (
+        <Text size="sm" data-testid="emr-record-type">
+          Appointments are pulled from the EMR, each with its patient as participant. (Patients map by themselves: pull
+          them with the command line, <code>ehr-bridge import --from</code>.)
+        </Text>
+      )}
+      {source === 'file' && (
       <Radio.Group
         value={recordType}
         onChange={(v) => onRecordType(v as RecordType)}
@@ -51,6 +77,7 @@ export function StepWhat({ recordType, onRecordType }: Props) {
           ))}
         </SimpleGrid>
       </Radio.Group>
+      )}
     </Stack>
   );
 }

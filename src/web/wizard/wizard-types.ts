@@ -25,6 +25,14 @@ export interface WizardChoices {
   updateExisting: boolean;
 }
 
+/** A CSV file read in the browser, or appointments pulled from the EMR's FHIR API by the server. */
+export type ImportSource = 'file' | 'emr';
+
+export const SOURCE_LABELS = {
+  file: { title: 'A CSV file', detail: 'An export from the EMR, read and checked in your browser first.' },
+  emr: { title: 'Pull from the EMR', detail: 'Appointments read straight from the EMR (FHIR), with a matching you can change.' },
+} as const satisfies Record<ImportSource, { title: string; detail: string }>;
+
 export const RECORD_TYPE_LABELS = {
   contacts: { title: 'Patients', detail: 'Each line becomes a patient on the OnCall roster (a roster contact).' },
   appointments: { title: 'Appointments', detail: 'Each line becomes an OnCall appointment with its participants.' },

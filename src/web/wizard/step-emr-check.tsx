@@ -1,0 +1,125 @@
+import { Alert, Badge, Button, Card, Group, Loader, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import type { RecordType } from '../../domain/identifiers.js';
+import { useRunProblems } from '../api/queries.js';
+import type { RunSummary } from '../api/types.js';
+import { formatCount, plural, sentence } from '../format/format.js';
+import { ProblemTable } from '../problems/problem-table.js';
+
+export interface EmrCheck {
+  phase: 'idle' | 'pulling' | 'ready' | 'failed';
+  run: RunSummary | null;
+  error: Error | null;
+}
+
+export const IDLE_EMR_CHECK: EmrCheck = { phase: 'idle', run: null, error: null };
+
+interface Props {
+  recordType: RecordType;
+  check: EmrCheck;
+  onPull: () => void;
+  onStart: () => void;
+  starting: boolean;
+  startError: Error | null;
+}
+
+const PAGE = 25;
+
+/**
+ * Step 4 of an EMR pull: the server reads every appointment from the EMR, maps and checks it
+ * with the chosen matching, and says how many will be created and which lack what OnCall
+ * requires, before anything is sent.
+ */
+export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError }: Props) {
+  const [page, setPage] = useState(1);
+  const run = check.run;
+  const ready = check.phase === 'ready' && run !== null;
+  const invalid = run?.invalidRows ?? 0;
+  const total = run?.totalRows ?? 0;
+  const valid = Math.max(0, total - invalid);
+  const problems = useRunProblems(run ? String(run.id) : null, (page - 1) * PAGE, PAGE, ready && invalid > 0);
+  return (
+    <Card withBorder padding="md" aria-label="Check on the server">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Pull from the EMR and check</Text>
+        {ready && (
+          <Badge color={invalid === 0 ? 'teal' : 'orange'} variant="light">
+            {invalid === 0 ? 'Ready to import' : 'Ready, some appointments will be left out'}
+          </Badge>
+        )}
+      </Group>
+      {check.phase === 'idle' && (
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">
+            The server reads every appointment from the EMR and checks it with this matching. Nothing is sent to OnCall yet.
+          </Text>
+          <Button onClick={onPull}>Pull from the EMR and check</Button>
+        </Stack>
+      )}
+      {check.phase === 'pulling' && (
+        <Group gap="xs">
+          <Loader size="xs" aria-hidden />
+          <Text size="sm" aria-live="polite">
+            Reading and checking the EMR’s appointments…
+          </Text>
+        </Group>
+      )}
+      {check.phase === 'failed' && (
+        <Alert color="red" role="alert" title="The pull did not work">
+          <Text size="sm">{sentence(check.error?.message ?? '')}</Text>
+          <Button mt="sm" size="xs" variant="light" onClick={onPull}>
+            Try again
+          </Button>
+        </Alert>
+      )}
+      {ready && (
+        <Stack gap="sm">
+          <Group gap="xl">
+            <Stat label="Appointments read" value={total} testId="emr-total-rows" />
+            <Stat label="Will be created or checked" value={valid} testId="emr-valid-rows" color="teal.8" />
+            <Stat label="Lack what OnCall requires" value={invalid} testId="emr-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
+          </Group>
+          {invalid > 0 && problems.data && (
+            <ProblemTable
+              recordType={recordType}
+              lines={problems.data.items}
+              total={problems.data.total}
+              page={page}
+              pageSize={PAGE}
+              onPageChange={setPage}
+              label="Appointments with problems"
+            />
+          )}
+          {startError && (
+            <Alert color="red" role="alert" title="The import did not start">
+              {startError.message}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button size="md" onClick={onStart} loading={starting} disabled={valid === 0}>
+              {invalid > 0
+                ? `Import ${plural(valid, 'appointment', 'appointments')}, leave out ${formatCount(invalid)}`
+                : `Import ${plural(valid, 'appointment', 'appointments')}`}
+            </Button>
+          </Group>
+          <Text size="xs" c="dimmed">
+            Appointments already in OnCall are left as they are; the report lists every one.
+          </Text>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function Stat({ label, value, testId, color }: { label: string; value: number; testId: string; color?: string | undefined }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="xl" fw={700} c={color} data-testid={testId}>
+        {formatCount(value)}
+      </Text>
+    </div>
+  );
+}

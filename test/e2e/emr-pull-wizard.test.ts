@@ -1,0 +1,94 @@
+/**
+ * Issue 13 in a real browser: the wizard pulls the embedded sandbox EMR's appointments with a
+ * matching a person changes (follow-ups become video visits), checks them on the server before
+ * anything is sent, then imports them. Needs `npm run build:web` first (`npm test` runs it).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { chooseOption, launchChromium, poll, signIn } from './browser.js';
+import { watchCsp, type CspWatch } from './csp-watch.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SHOTS = join(here, '../../test-results/emr-pull-wizard');
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let csp: CspWatch;
+let dir: string;
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const number = async (testId: string) => Number((await page.getByTestId(testId).first().innerText()).replace(/[^\d]/g, ''));
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-emr-'));
+  server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 } });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  csp = watchCsp(context);
+  page = await context.newPage();
+  await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bulk-import wizard: pull from the EMR', () => {
+  it('pulls the EMR appointments with a changed matching, lists what OnCall would refuse, then imports the rest', async () => {
+    await page.goto(`${server.url}/imports/new`);
+    await page.getByRole('radio', { name: 'Pull from the EMR' }).check();
+    await poll(() => page.getByTestId('emr-record-type').innerText()).toContain('Appointments are pulled from the EMR');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await poll(() => page.getByTestId('emr-status').innerText()).toMatch(/Read 20 sample appointments/);
+    await poll(() => page.getByRole('table', { name: 'First appointments in the EMR' }).innerText()).toMatch(/ROUTINE|FOLLOWUP|CHECKUP/);
+    await shot('1-emr');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    // The suggested matching reads the FHIR fields; the person makes follow-ups video visits.
+    await poll(() => page.getByRole('combobox', { name: 'Column for Type' }).inputValue()).toBe('appointmentType');
+    await poll(() => page.getByRole('combobox', { name: 'Column for Title' }).inputValue()).toBe('description');
+    await chooseOption(page, 'Clinic (OnCall division)', 'Harbourside Family Clinic');
+    await page.getByRole('button', { name: 'Change how Type is read' }).click();
+    const dialog = page.getByRole('dialog');
+    await poll(() => dialog.getByRole('textbox', { name: 'Value in the file 3' }).inputValue()).toBe('FOLLOWUP');
+    await dialog.getByRole('textbox', { name: 'Value sent 3' }).fill('online');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await shot('2-match');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    // Before anything is sent: how many, and which lack what OnCall requires.
+    await page.getByRole('button', { name: 'Pull from the EMR and check' }).click();
+    await poll(() => number('emr-total-rows').catch(() => -1), 30_000).toBeGreaterThan(1000);
+    const total = await number('emr-total-rows');
+    const invalid = await number('emr-invalid-rows');
+    const valid = total - invalid;
+    expect(valid).toBeGreaterThan(500);
+    await poll(() => page.getByRole('table', { name: 'Appointments with problems' }).innerText()).toContain('e-mail');
+    const before = (await (await fetch(`${server.url}/sandbox/oncall/_admin/stats`)).json()) as { appointments: number };
+    expect(before.appointments).toBe(0);
+    await shot('3-check');
+
+    await page.getByRole('button', { name: /^Import \d+ appointments/ }).click();
+    await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
+    await poll(() => page.getByTestId('run-status').getAttribute('data-status'), 90_000).toBe('completed');
+    expect(await number('run-created')).toBe(valid);
+
+    // What OnCall received: follow-ups as video visits, the other codes in person.
+    const res = await fetch(`${server.url}/sandbox/oncall/appointments/?page_size=100`, { headers: { authorization: 'Token oncall-sandbox-key' } });
+    const body = (await res.json()) as { count: number; results: { type: string; title: string }[] };
+    expect(body.count).toBe(valid);
+    for (const a of body.results) expect(a.type).toBe(/follow-up/i.test(a.title) ? 'online' : 'inperson');
+    expect(csp.violations).toEqual([]);
+  });
+});
