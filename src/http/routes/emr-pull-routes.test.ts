@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactTemplate } from '../../../test/helpers/import-harness.js';
 import { until } from '../../../test/helpers/until.js';
+import { spawnCli } from '../../../test/helpers/processes.js';
 import { startServer, type RunningServer } from '../../server/start.js';
 
 /** Issue 13 through the engine API: the wizard's "pull from the EMR" against the embedded sandbox EMR. */
@@ -78,5 +79,26 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toContain('"Visit title"');
     expect((await call(`/api/imports/${wrong.body.id}`)).body.totalRows).toBe(0);
+  });
+
+  it('a matching saved as a named template is what the CLI pull uses with --mapping <name>', async () => {
+    const suggested = (await call('/api/imports/emr/preview?resource=Appointment')).body.suggested;
+    const mapping = { ...suggested, fields: { ...suggested.fields, type: { constant: 'phone' } } };
+    expect((await call('/api/mapping-templates', json({ name: 'EMR phone visits', target: 'oncall', recordType: 'appointments', mapping }))).status).toBe(201);
+    const cli = spawnCli(
+      ['import', '--from', `${server.url}/sandbox/fhir-emr`, '--resource', 'Appointment', '--type', 'appointments', '--division', '1', '--mapping', 'EMR phone visits', '--update', '--dry-run', '--no-progress'],
+      { EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'), ONCALL_BASE_URL: `${server.url}/sandbox/oncall`, ONCALL_API_KEY: 'oncall-sandbox-key', LOG_LEVEL: 'warn' },
+    );
+    await cli.exited();
+    const out = cli.output();
+    expect(out).not.toContain('using the suggested mapping');
+    // The earlier test created the appointments as online visits: with the saved matching
+    // (phone) every one of them would be updated, and nothing is sent by the dry run.
+    const updates = Number(/\(dry run\) would create 0, would update (\d+), unchanged 0/.exec(out)?.[1]);
+    expect(updates).toBeGreaterThan(500);
+    expect(await oncallAppointments()).toBe(updates);
+    const listed = await fetch(`${server.url}/sandbox/oncall/appointments/?page_size=100`, { headers: { authorization: 'Token oncall-sandbox-key' } });
+    const types = new Set(((await listed.json()) as { results: { type: string }[] }).results.map((a) => a.type));
+    expect([...types]).toEqual(['online']);
   });
 });
