@@ -8,6 +8,7 @@ import type { CsvReadState } from '../csv/use-csv-reader.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
 import { OtherClinicNotice } from './other-clinic-notice.js';
+import { CheckStat } from './check-stat.js';
 
 export interface ServerCheck {
   phase: 'idle' | 'creating' | 'uploading' | 'checking' | 'ready' | 'failed';
@@ -186,9 +187,9 @@ function ServerCheckCard(props: Props) {
       {ready && (
         <Stack gap="sm">
           <Group gap="xl">
-            <Stat label="Lines in the file" value={totalRows} testId="server-total-rows" />
-            <Stat label="Ready to import" value={valid} testId="server-valid-rows" color="teal.8" />
-            <Stat label="With problems" value={invalid} testId="server-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
+            <CheckStat label="Lines in the file" value={totalRows} testId="server-total-rows" />
+            <CheckStat label="Ready to import" value={valid} testId="server-valid-rows" color="teal.8" />
+            <CheckStat label="With problems" value={invalid} testId="server-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
           </Group>
           {invalid > 0 && problems.data && (
             <ProblemTable
@@ -228,19 +229,6 @@ function ServerCheckCard(props: Props) {
         </Stack>
       )}
     </Card>
-  );
-}
-
-function Stat({ label, value, testId, color }: { label: string; value: number; testId: string; color?: string | undefined }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="xl" fw={700} c={color} data-testid={testId}>
-        {formatCount(value)}
-      </Text>
-    </div>
   );
 }
 

@@ -5,6 +5,7 @@ import { useRunProblems } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
+import { CheckStat } from './check-stat.js';
 
 export interface EmrCheck {
   phase: 'idle' | 'pulling' | 'ready' | 'failed';
@@ -75,9 +76,9 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
       {ready && (
         <Stack gap="sm">
           <Group gap="xl">
-            <Stat label="Appointments read" value={total} testId="emr-total-rows" />
-            <Stat label="Will be created or checked" value={valid} testId="emr-valid-rows" color="teal.8" />
-            <Stat label="Lack what OnCall requires" value={invalid} testId="emr-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
+            <CheckStat label="Appointments read" value={total} testId="emr-total-rows" />
+            <CheckStat label="Will be created or checked" value={valid} testId="emr-valid-rows" color="teal.8" />
+            <CheckStat label="Lack what OnCall requires" value={invalid} testId="emr-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
           </Group>
           {invalid > 0 && problems.data && (
             <ProblemTable
@@ -111,15 +112,3 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
   );
 }
 
-function Stat({ label, value, testId, color }: { label: string; value: number; testId: string; color?: string | undefined }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="xl" fw={700} c={color} data-testid={testId}>
-        {formatCount(value)}
-      </Text>
-    </div>
-  );
-}
