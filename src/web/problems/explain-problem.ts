@@ -46,6 +46,7 @@ const FIXES: Record<string, string> = {
   'invalid-duration': 'Write the duration as whole minutes, like 30.',
   'unknown-appointment-type': 'Use online, inperson, phone or message, or add a translation on the matching screen.',
   'datetime-required': 'Add the appointment date and time (only messages can go without).',
+  'not-happening': 'Nothing to do: an appointment cancelled in the EMR is not sent to OnCall.',
   'invalid-datetime': 'Write the date and time like 2025-03-14 09:30, or change the format on the matching screen.',
   'invalid-time': 'Write the time like 09:30 or 2:30 PM.',
   'datetime-no-timezone': 'Choose the time zone of the appointments on the matching screen.',

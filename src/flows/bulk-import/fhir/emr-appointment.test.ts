@@ -96,6 +96,18 @@ describe('an EMR appointment through a mapping (the one conversion the pull and 
     expect(JSON.stringify(errors)).not.toContain('Bob');
   });
 
+  it('an appointment cancelled, a no-show or entered in error in the EMR is never sent to OnCall', () => {
+    const t = { ...suggestEmrAppointmentMapping(), fields: { ...suggestEmrAppointmentMapping().fields, division: { constant: '1' } } };
+    for (const status of ['cancelled', 'noshow', 'entered-in-error'] as const) {
+      const r = emrAppointmentToRecord(emrAppointment(`c-${status}`, 'ROUTINE', { status }), patients, t, 4);
+      const errors = r.issues.filter((i) => i.severity === 'error');
+      expect(errors.map((e) => e.code), status).toEqual(['not-happening']);
+      expect(errors[0]!.message).toMatch(/not imported/);
+    }
+    const booked = emrAppointmentToRecord(emrAppointment('c-booked', 'ROUTINE'), patients, t, 5);
+    expect(booked.issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
   it('the suggested mapping imports every HL7 0276 code as the documented default type, and "video" as online', () => {
     const t = { ...suggestEmrAppointmentMapping([emrAppointment('s', 'ROUTINE')]), fields: { ...suggestEmrAppointmentMapping().fields, division: { constant: '1' } } };
     for (const code of ['CHECKUP', 'EMERGENCY', 'FOLLOWUP', 'ROUTINE', 'WALKIN']) {

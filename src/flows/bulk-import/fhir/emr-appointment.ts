@@ -95,6 +95,9 @@ export interface EmrAppointmentResult {
  * "123") → the mapped and validated OnCall appointment record. `line` is the record's position
  * in the pull, for reports.
  */
+/** Statuses of an appointment that will not take place: never created in OnCall by an import. */
+const NOT_HAPPENING: ReadonlySet<string> = new Set(['cancelled', 'noshow', 'entered-in-error']);
+
 export function emrAppointmentToRecord(
   appt: Appointment,
   patientsById: ReadonlyMap<string, Person> | undefined,
@@ -122,6 +125,14 @@ export function emrAppointmentToRecord(
       });
       skipFields.push('type');
     }
+  }
+  // An appointment the EMR says will not happen must not become a live OnCall visit (patients
+  // would be invited to it). FHIR R4 Appointment.status: https://hl7.org/fhir/R4/valueset-appointmentstatus.html
+  if (appt.status && NOT_HAPPENING.has(appt.status)) {
+    issues.push({
+      line, field: 'status', column: 'status', code: 'not-happening', severity: 'error',
+      message: `the appointment is ${appt.status === 'noshow' ? 'a no-show' : appt.status} in the EMR; it is not imported`,
+    });
   }
   // OnCall creates a participant only with an e-mail (seeds/oncall-bulk-import-guide.txt lists
   // name, email and fee as required; it also links the appointment to the roster contact by

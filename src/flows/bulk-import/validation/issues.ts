@@ -29,6 +29,8 @@ export const VALIDATION_CODES = {
   unknownAppointmentType: 'unknown-appointment-type',
   datetimeRequired: 'datetime-required',
   invalidDateTime: 'invalid-datetime',
+  /** An EMR appointment that is cancelled, a no-show or entered in error: not imported. */
+  notHappening: 'not-happening',
 } as const satisfies Record<string, string>;
 
 export type ValidationCode = (typeof VALIDATION_CODES)[keyof typeof VALIDATION_CODES] | MappingIssueCode;
