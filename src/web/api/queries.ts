@@ -3,6 +3,7 @@
  * Server state (runs, templates, platform lists) lives here; wizard state lives in the wizard.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
 import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
 import { api, ApiError } from './http.js';
@@ -154,12 +155,21 @@ export function useRunProblems(id: string | null, offset: number, limit: number,
 export function useRunRows(id: string, status: string, offset: number, limit: number, live: boolean) {
   const qs = new URLSearchParams({ offset: String(offset), limit: String(limit) });
   if (status !== 'all') qs.set('status', status);
-  return useQuery({
+  const query = useQuery({
     queryKey: queryKeys.rows(id, status, offset, limit),
     queryFn: () => api<PagedResponse<RunRow>>(`/api/imports/${encodeURIComponent(id)}/rows?${qs.toString()}`),
     placeholderData: keepPreviousData,
     refetchInterval: live ? 2000 : false,
   });
+  // Polling stops when the run ends; the lines' final outcomes were written after the last
+  // poll, so read them once more then (a run shorter than the interval was left showing "Sending").
+  const wasLive = useRef(live);
+  const { refetch } = query;
+  useEffect(() => {
+    if (wasLive.current && !live) refetch().catch(() => undefined);
+    wasLive.current = live;
+  }, [live, refetch]);
+  return query;
 }
 
 export type RunAction = 'start' | 'pause' | 'resume' | 'cancel';
