@@ -33,10 +33,27 @@ class StaticProvider implements MigrationProvider {
  * on a SQLite file the whole migration is one `BEGIN IMMEDIATE` transaction.
  */
 export async function migrateToLatest(store: Store): Promise<void> {
-  if (store.dialect === 'postgres') return withPgAdvisoryLock(store.url, ADVISORY_LOCKS.migrations, () => migrate(store.db));
+  if (store.dialect === 'postgres') return migratePostgres(store);
   // An in-memory database belongs to one connection: nobody else can race it.
   if (store.url === ':memory:') return migrate(store.db);
   return withSqliteWriteLock(store.url, (db) => migrate(db));
+}
+
+/**
+ * PostgreSQL at start can fail for reasons that pass (a connection reset while replicas start
+ * together, a database still coming up): a few attempts under the lock, a second apart, before
+ * the start fails with the database's own words. A migration runs in its own transaction, so a
+ * failed attempt leaves nothing half-applied.
+ */
+async function migratePostgres(store: Store, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withPgAdvisoryLock(store.url, ADVISORY_LOCKS.migrations, () => migrate(store.db));
+    } catch (e) {
+      if (attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +67,8 @@ async function migrate(db: Kysely<any>): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}`, { cause: error });
+    // The database's own words (no patient data in DDL) so an operator can act on them.
+    const why = error instanceof Error ? `: ${error.message}` : '';
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}${why}`, { cause: error });
   }
 }
