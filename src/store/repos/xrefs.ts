@@ -41,8 +41,13 @@ export class XrefStore {
       .execute();
   }
 
-  /** Many cross-references in one statement (a batch of import outcomes). */
-  async upsertMany(target: string, kind: string, xs: Xref[], trx: DbOrTrx = this.db): Promise<void> {
+  /**
+   * Many cross-references in one statement (a batch of import outcomes). A key given twice is
+   * written once, the last one winning: PostgreSQL refuses an upsert that touches a row twice,
+   * and a record without a division has a scoped key equal to its bare key.
+   */
+  async upsertMany(target: string, kind: string, given: Xref[], trx: DbOrTrx = this.db): Promise<void> {
+    const xs = [...new Map(given.map((x) => [x.sourceKey, x])).values()];
     const now = nowIso();
     for (let i = 0; i < xs.length; i += 500) {
       await trx
