@@ -1,14 +1,12 @@
 import { Alert, Badge, Button, Card, Group, List, Loader, Progress, Stack, Text, Title } from '@mantine/core';
-import { useState } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
-import { useRunProblems } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import type { ApiError } from '../api/http.js';
 import type { CsvReadState } from '../csv/use-csv-reader.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { ProblemTable } from '../problems/problem-table.js';
 import { OtherClinicNotice } from './other-clinic-notice.js';
-import { CheckStat } from './check-stat.js';
+import { checkCounts, RunCheckResult } from './run-check-result.js';
 
 export interface ServerCheck {
   phase: 'idle' | 'creating' | 'uploading' | 'checking' | 'ready' | 'failed';
@@ -34,8 +32,6 @@ interface Props {
   moveBetweenDivisions: boolean;
   onMoveBetweenDivisions: (move: boolean) => void;
 }
-
-const PAGE = 25;
 
 export function StepCheck(props: Props) {
   const { recordType, browser, server } = props;
@@ -123,13 +119,9 @@ export function HeaderIssues({ read }: { read: CsvReadState }) {
 
 function ServerCheckCard(props: Props) {
   const { recordType, server, browser } = props;
-  const [page, setPage] = useState(1);
   const run = server.run;
   const ready = server.phase === 'ready' && run !== null;
-  const problems = useRunProblems(run ? String(run.id) : null, (page - 1) * PAGE, PAGE, ready && (run?.invalidRows ?? 0) > 0);
-  const totalRows = run?.totalRows ?? 0;
-  const invalid = run?.invalidRows ?? 0;
-  const valid = Math.max(0, totalRows - invalid);
+  const { valid, invalid } = checkCounts(run);
 
   return (
     <Card withBorder padding="md" aria-label="Final check on the server">
@@ -186,23 +178,13 @@ function ServerCheckCard(props: Props) {
 
       {ready && (
         <Stack gap="sm">
-          <Group gap="xl">
-            <CheckStat label="Lines in the file" value={totalRows} testId="server-total-rows" />
-            <CheckStat label="Ready to import" value={valid} testId="server-valid-rows" color="teal.8" />
-            <CheckStat label="With problems" value={invalid} testId="server-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
-          </Group>
-          {invalid > 0 && problems.data && (
-            <ProblemTable
-              recordType={recordType}
-              lines={problems.data.items}
-              total={problems.data.total}
-              page={page}
-              pageSize={PAGE}
-              onPageChange={setPage}
-              label="Problems found by the server"
-            />
-          )}
-          {invalid > 0 && problems.isPending && <Loader size="sm" aria-label="Loading problems" />}
+          <RunCheckResult
+            recordType={recordType}
+            run={run}
+            labels={{ total: 'Lines in the file', valid: 'Ready to import', invalid: 'With problems' }}
+            testIdPrefix="server"
+            problemsLabel="Problems found by the server"
+          />
           {valid > 0 && (
             <OtherClinicNotice runId={String(run.id)} recordType={recordType} move={props.moveBetweenDivisions} onMove={props.onMoveBetweenDivisions} />
           )}

@@ -1,11 +1,8 @@
 import { Alert, Badge, Button, Card, Group, Loader, Stack, Text } from '@mantine/core';
-import { useState } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
-import { useRunProblems } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import { formatCount, plural, sentence } from '../format/format.js';
-import { ProblemTable } from '../problems/problem-table.js';
-import { CheckStat } from './check-stat.js';
+import { checkCounts, RunCheckResult } from './run-check-result.js';
 
 export interface EmrCheck {
   phase: 'idle' | 'pulling' | 'ready' | 'failed';
@@ -24,21 +21,15 @@ interface Props {
   startError: Error | null;
 }
 
-const PAGE = 25;
-
 /**
  * Step 4 of an EMR pull: the server reads every appointment from the EMR, maps and checks it
  * with the chosen matching, and says how many will be created and which lack what OnCall
  * requires, before anything is sent.
  */
 export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError }: Props) {
-  const [page, setPage] = useState(1);
   const run = check.run;
   const ready = check.phase === 'ready' && run !== null;
-  const invalid = run?.invalidRows ?? 0;
-  const total = run?.totalRows ?? 0;
-  const valid = Math.max(0, total - invalid);
-  const problems = useRunProblems(run ? String(run.id) : null, (page - 1) * PAGE, PAGE, ready && invalid > 0);
+  const { valid, invalid } = checkCounts(run);
   return (
     <Card withBorder padding="md" aria-label="Check on the server">
       <Group justify="space-between" mb="xs">
@@ -75,22 +66,13 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
       )}
       {ready && (
         <Stack gap="sm">
-          <Group gap="xl">
-            <CheckStat label="Appointments read" value={total} testId="emr-total-rows" />
-            <CheckStat label="Will be created or checked" value={valid} testId="emr-valid-rows" color="teal.8" />
-            <CheckStat label="Lack what OnCall requires" value={invalid} testId="emr-invalid-rows" color={invalid > 0 ? 'orange.8' : undefined} />
-          </Group>
-          {invalid > 0 && problems.data && (
-            <ProblemTable
-              recordType={recordType}
-              lines={problems.data.items}
-              total={problems.data.total}
-              page={page}
-              pageSize={PAGE}
-              onPageChange={setPage}
-              label="Appointments with problems"
-            />
-          )}
+          <RunCheckResult
+            recordType={recordType}
+            run={run}
+            labels={{ total: 'Appointments read', valid: 'Will be created or checked', invalid: 'Lack what OnCall requires' }}
+            testIdPrefix="emr"
+            problemsLabel="Appointments with problems"
+          />
           {startError && (
             <Alert color="red" role="alert" title="The import did not start">
               {startError.message}
