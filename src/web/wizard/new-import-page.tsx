@@ -214,6 +214,10 @@ export function NewImportPage() {
   const emr = source === 'emr';
   const canNext = step === 0 || (step === 1 && (emr ? emrPreview !== null && template !== null : fileReady)) || (step === 2 && blockers.length === 0);
   const labels = emr ? EMR_STEP_LABELS : STEP_LABELS;
+  // The columns and first rows "Match columns" shows: the EMR's preview, or the file's first lines.
+  const matchSample = emr
+    ? emrPreview && { header: emrPreview.columns, rows: emrPreview.rows }
+    : scan.state.header && { header: scan.state.header, rows: (scan.state.preview ?? []).map((r) => r.cells) };
 
   return (
     <Stack gap="lg">
@@ -235,28 +239,6 @@ export function NewImportPage() {
       <section aria-label={labels[step]}>
         {step === 0 && <StepWhat recordType={recordType} onRecordType={changeRecordType} source={source} onSource={changeSource} />}
         {step === 1 && emr && <StepEmr preview={emrPreview} onPreview={onEmrPreview} />}
-        {step === 2 && emr && template && emrPreview && (
-          <StepMatch
-            recordType={recordType}
-            header={emrPreview.columns}
-            sampleRows={emrPreview.rows}
-            template={template}
-            onTemplate={(t) => {
-              setTemplate(t);
-              setKept(true);
-            }}
-            loaded={loaded}
-            onLoaded={(l) => {
-              setLoaded(l);
-              if (l) setKept(true);
-            }}
-            defaults={defaults}
-            onDefaults={setDefaults}
-            updateExisting={updateExisting}
-            onUpdateExisting={setUpdateExisting}
-            automatic={EMR_AUTOMATIC}
-          />
-        )}
         {step === 3 && emr && (
           <StepEmrCheck
             recordType={recordType}
@@ -270,11 +252,11 @@ export function NewImportPage() {
         {step === 1 && !emr && (
           <StepFile recordType={recordType} file={file} read={scan.state} onFile={chooseFile} onClear={clearFile} />
         )}
-        {step === 2 && !emr && template && scan.state.header && (
+        {step === 2 && template && matchSample && (
           <StepMatch
             recordType={recordType}
-            header={scan.state.header}
-            sampleRows={(scan.state.preview ?? []).map((r) => r.cells)}
+            header={matchSample.header}
+            sampleRows={matchSample.rows}
             template={template}
             onTemplate={(t) => {
               setTemplate(t);
@@ -289,6 +271,7 @@ export function NewImportPage() {
             onDefaults={setDefaults}
             updateExisting={updateExisting}
             onUpdateExisting={setUpdateExisting}
+            automatic={emr ? EMR_AUTOMATIC : undefined}
           />
         )}
         {step === 3 && !emr && (
