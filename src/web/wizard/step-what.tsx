@@ -18,34 +18,14 @@ export function StepWhat({ recordType, onRecordType, source, onSource }: Props) 
         </Title>
         <Radio.Group value="oncall" label="Platform" aria-label="Platform">
           <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
-            <Radio.Card value="oncall" p="md" radius="md" aria-label="OnCall Health">
-              <Group wrap="nowrap" align="flex-start">
-                <Radio.Indicator />
-                <div>
-                  <Text fw={600}>OnCall Health</Text>
-                  <Text size="sm" c="dimmed">
-                    Virtual care platform. The only platform set up on this server.
-                  </Text>
-                </div>
-              </Group>
-            </Radio.Card>
+            <ChoiceCard value="oncall" title="OnCall Health" detail="Virtual care platform. The only platform set up on this server." />
           </SimpleGrid>
         </Radio.Group>
       </Stack>
       <Radio.Group value={source} onChange={(v) => onSource(v as ImportSource)} label="Where do the records come from?">
         <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
           {(['file', 'emr'] as const).map((s) => (
-            <Radio.Card key={s} value={s} p="md" radius="md" aria-label={SOURCE_LABELS[s].title}>
-              <Group wrap="nowrap" align="flex-start">
-                <Radio.Indicator />
-                <div>
-                  <Text fw={600}>{SOURCE_LABELS[s].title}</Text>
-                  <Text size="sm" c="dimmed">
-                    {SOURCE_LABELS[s].detail}
-                  </Text>
-                </div>
-              </Group>
-            </Radio.Card>
+            <ChoiceCard key={s} value={s} {...SOURCE_LABELS[s]} />
           ))}
         </SimpleGrid>
       </Radio.Group>
@@ -63,21 +43,28 @@ export function StepWhat({ recordType, onRecordType, source, onSource }: Props) 
       >
         <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
           {RECORD_TYPES.map((r) => (
-            <Radio.Card key={r} value={r} p="md" radius="md" aria-label={RECORD_TYPE_LABELS[r].title}>
-              <Group wrap="nowrap" align="flex-start">
-                <Radio.Indicator />
-                <div>
-                  <Text fw={600}>{RECORD_TYPE_LABELS[r].title}</Text>
-                  <Text size="sm" c="dimmed">
-                    {RECORD_TYPE_LABELS[r].detail}
-                  </Text>
-                </div>
-              </Group>
-            </Radio.Card>
+            <ChoiceCard key={r} value={r} {...RECORD_TYPE_LABELS[r]} />
           ))}
         </SimpleGrid>
       </Radio.Group>
       )}
     </Stack>
+  );
+}
+
+/** One answer of a step-1 question: a radio card with a title and a line of detail. */
+function ChoiceCard({ value, title, detail }: { value: string; title: string; detail: string }) {
+  return (
+    <Radio.Card value={value} p="md" radius="md" aria-label={title}>
+      <Group wrap="nowrap" align="flex-start">
+        <Radio.Indicator />
+        <div>
+          <Text fw={600}>{title}</Text>
+          <Text size="sm" c="dimmed">
+            {detail}
+          </Text>
+        </div>
+      </Group>
+    </Radio.Card>
   );
 }
