@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.js';
 import type { Db } from '../../store/db.js';
 import { authenticateAdmin } from '../auth/admin-principal.js';
 import { HttpError } from '../errors.js';
+import { mediaType } from '../media-type.js';
 import { authenticateFhir, requireScope } from '../fhir/bearer-auth.js';
 import { isLoopbackHost } from './loopback.js';
 import { routeAccess } from './route-access.js';
@@ -55,8 +56,4 @@ async function adminRefusal(req: FastifyRequest, db: Db, config: Config): Promis
   }
   req.principal = principal;
   return undefined;
-}
-
-function mediaType(req: FastifyRequest): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

@@ -7,6 +7,7 @@ import { EmrProxy } from './emr-proxy.js';
 import { PageTokens, pageTokenSecret } from './page-token.js';
 import { FhirError, invalidReference, operationOutcome } from './fhir-error.js';
 import { logInternalError } from '../errors.js';
+import { mediaType } from '../media-type.js';
 import { parseJsonKeepingLargeStrings } from './large-json.js';
 import { parseSendToEhrParameters } from './send-to-ehr-params.js';
 import { trackingBundle } from './tracking-bundle.js';
@@ -22,10 +23,6 @@ const JSON_TYPES = ['application/fhir+json', 'application/json'];
 
 export interface FhirApiOptions {
   ctx: AppContext;
-}
-
-function mediaType(req: FastifyRequest): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 /** A path as far as its resource type (first segment after the prefix); the rest can carry an identifier. */
