@@ -4,7 +4,7 @@ import type { Config } from '../../config/config.js';
 import { isPostgresUrl } from '../../config/config.js';
 import type { Db } from '../../store/db.js';
 import { keepPasswordFile } from './password-file.js';
-import { ADMIN_PASSWORD_SETTING } from './password-stamp.js';
+import { ADMIN_PASSWORD_SETTING, adminPasswordHash } from './password-stamp.js';
 import { hashSecret, randomToken, verifySecret } from './secrets.js';
 
 export interface AdminLogin {
@@ -39,13 +39,12 @@ export function adminPasswordFile(config: Config): string {
  */
 export async function ensureAdminAccount(db: Db, config: Config): Promise<AdminLogin> {
   const file = adminPasswordFile(config);
-  const stored = async () => (await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst())?.value;
   if (config.admin.password) {
-    const current = await stored();
+    const current = await adminPasswordHash(db);
     if (!current || !(await verifySecret(config.admin.password, current))) await setAdminPassword(db, config.admin.password);
     return { user: config.admin.user, source: 'environment', password: config.admin.password, passwordFile: undefined };
   }
-  if (await stored()) return { user: config.admin.user, source: 'stored', password: undefined, passwordFile: existsSync(file) ? file : undefined };
+  if (await adminPasswordHash(db)) return { user: config.admin.user, source: 'stored', password: undefined, passwordFile: existsSync(file) ? file : undefined };
   const password = randomToken('', 12);
   const inserted = await db
     .insertInto('settings')
@@ -81,6 +80,6 @@ export async function checkAdminPassword(db: Db, config: Config, user: string, p
     await hashSecret(password);
     return false;
   }
-  const row = await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst();
-  return row ? verifySecret(password, row.value) : false;
+  const hash = await adminPasswordHash(db);
+  return hash ? verifySecret(password, hash) : false;
 }

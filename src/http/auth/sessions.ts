@@ -1,6 +1,6 @@
 import type { Db } from '../../store/db.js';
 import { nowIso } from '../../store/db.js';
-import { ADMIN_PASSWORD_SETTING, passwordStamp } from './password-stamp.js';
+import { ADMIN_PASSWORD_SETTING, adminPasswordHash, passwordStamp } from './password-stamp.js';
 import { randomToken, sha256Hex } from './secrets.js';
 
 export const SESSION_COOKIE = 'ehrb_session';
@@ -14,7 +14,7 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export async function createSession(db: Db, user: string): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken('s_');
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-  const hash = await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst();
+  const hash = await adminPasswordHash(db);
   await db
     .insertInto('sessions')
     .values({
@@ -22,7 +22,7 @@ export async function createSession(db: Db, user: string): Promise<{ token: stri
       user_name: user,
       created_at: nowIso(),
       expires_at: expiresAt.toISOString(),
-      password_stamp: hash ? passwordStamp(hash.value) : null,
+      password_stamp: hash ? passwordStamp(hash) : null,
     })
     .execute();
   return { token, expiresAt };
@@ -46,8 +46,8 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
 
 /** Deletes expired sessions and those opened under another password (run at login and hourly). */
 export async function purgeDeadSessions(db: Db, now = new Date()): Promise<number> {
-  const hash = await db.selectFrom('settings').select('value').where('key', '=', ADMIN_PASSWORD_SETTING).executeTakeFirst();
-  const stamp = hash ? passwordStamp(hash.value) : '';
+  const hash = await adminPasswordHash(db);
+  const stamp = hash ? passwordStamp(hash) : '';
   const r = await db
     .deleteFrom('sessions')
     .where((eb) => eb.or([eb('expires_at', '<', now.toISOString()), eb('password_stamp', 'is', null), eb('password_stamp', '!=', stamp)]))
