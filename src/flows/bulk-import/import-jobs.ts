@@ -6,7 +6,7 @@ import type { XrefStore } from '../../store/repos/xrefs.js';
 import { ChunkIncomplete, processChunk, RunAborted } from './process-chunk.js';
 import type { RunRow, RunStore } from './run-store.js';
 import { CHUNK_SIZE } from './run-status.js';
-import { scopedKey } from './scoped-key.js';
+import { scanExisting } from './scan-existing.js';
 import type { ImportTarget } from './targets/import-target.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 
@@ -40,13 +40,7 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       if (run.options.scanExisting) {
         try {
           let n = 0;
-          for await (const { key, url, scope } of target.scanExisting()) {
-            await deps.xrefs.upsertMany(target.target, target.kind, [
-              { sourceKey: scopedKey(key, scope), partnerUrl: url, contentHash: null },
-              { sourceKey: key, partnerUrl: url, contentHash: null },
-            ]);
-            n++;
-          }
+          for await (const _ of scanExisting(deps.xrefs, target)) n++;
           job.logger.info({ runId, existing: n }, 'import: scanned existing records');
         } catch (e) {
           if (isPartnerError(e) && e.kind === 'auth') return abortRun(deps, runId, e.message);

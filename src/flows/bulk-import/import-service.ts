@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../queue/queue.js';
 import type { Db } from '../../store/db.js';
-import { XrefStore, type Xref } from '../../store/repos/xrefs.js';
-import { scopedKey } from './scoped-key.js';
+import { XrefStore } from '../../store/repos/xrefs.js';
+import { scanExisting } from './scan-existing.js';
 import { enqueueOpenChunks, IMPORT_JOBS, importJobHandlers } from './import-jobs.js';
 import { ProgressTracker } from './progress.js';
 import type { RunOptions } from './run-options.js';
@@ -160,18 +160,9 @@ export class ImportService {
     if (missing) throw new ImportError(400, missingSettingsMessage(missing), missing);
     const target = this.deps.targetFor(run);
     const scopes = new Map<string, string[]>();
-    let found: Xref[] = [];
-    const keep = async () => {
-      if (found.length) await this.xrefs.upsertMany(target.target, target.kind, found);
-      found = [];
-    };
-    for await (const { key, url, scope } of target.scanExisting()) {
+    for await (const { key, scope } of scanExisting(this.xrefs, target, opts.remember ?? false)) {
       scopes.set(key, [...(scopes.get(key) ?? []), scope]);
-      if (!opts.remember) continue;
-      found.push({ sourceKey: scopedKey(key, scope), partnerUrl: url, contentHash: null }, { sourceKey: key, partnerUrl: url, contentHash: null });
-      if (found.length >= 500) await keep();
     }
-    await keep();
     const out: Preflight = { existingHere: 0, inAnotherDivision: 0, moveBetweenDivisions: run.options.moveBetweenDivisions, sample: [] };
     for await (const row of this.runs.openRecords(runId)) {
       const seen = scopes.get(row.rowKey);
