@@ -1,10 +1,9 @@
-import net from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf, parameters } from '../../src/flows/send-to-ehr/test-helpers/engine-harness.js';
-import { ehrSandbox, getEhrSandboxInfo } from '../../src/sandboxes/ehr/index.js';
+import { getEhrSandboxInfo } from '../../src/sandboxes/ehr/index.js';
 import { openStore } from '../../src/store/db.js';
+import { startEhrBehindProxy, type EhrBehindProxy } from '../helpers/ehr-behind-proxy.js';
 import { spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
 import { createPgDatabase } from '../helpers/stores.js';
 import { until } from '../helpers/until.js';
@@ -22,38 +21,16 @@ const ACK_DELAY_MS = 1500;
  */
 describe('PostgreSQL, two workers, one killed with SIGKILL during a burst of deliveries', () => {
   const procs: Spawned[] = [];
-  let receiver: FastifyInstance;
-  let proxy: net.Server;
-  let proxyPort = 0;
-  const sockets = new Set<net.Socket>();
+  let ehr: EhrBehindProxy;
 
   beforeAll(async () => {
-    receiver = Fastify();
-    await receiver.register(ehrSandbox, { prefix: '/ehr', mllpPort: 0 });
-    await receiver.ready();
-    const upstreamPort = getEhrSandboxInfo(receiver).mllpPort;
     // Forwards every message at once and every ACK late.
-    proxy = net.createServer((client) => {
-      const upstream = net.connect(upstreamPort, '127.0.0.1');
-      sockets.add(client).add(upstream);
-      client.pipe(upstream);
-      upstream.on('data', (d) => setTimeout(() => client.writable && client.write(d), ACK_DELAY_MS));
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    proxyPort = (proxy.address() as net.AddressInfo).port;
+    ehr = await startEhrBehindProxy((client, ack) => setTimeout(() => client.writable && client.write(ack), ACK_DELAY_MS));
   });
 
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => proxy.close(() => r()));
-    await receiver.close();
+    await ehr.close();
   });
 
   it('every document is delivered, completed and accepted once by the EHR', async () => {
@@ -69,7 +46,7 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during a burst of del
         EHR_BRIDGE_SANDBOXES: 'false',
         EHR_BRIDGE_EMR_FHIR_URL: `${sandbox.base}/fhir-emr`,
         EHR_BRIDGE_EHR_MLLP_PORT: '0',
-        EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: proxyPort, ackTimeoutMs: 60_000 } } }),
+        EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: ehr.port, ackTimeoutMs: 60_000 } } }),
         HOST: '127.0.0.1',
         PORT: '0',
       };
@@ -161,10 +138,10 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during a burst of del
         expect(bundle.entry.map((e) => e.resource.status)).toEqual(['completed']);
       }
       // The EHR accepted each document once (a resend after the kill carries the same MSH-10 and is de-duplicated).
-      const accepted = getEhrSandboxInfo(receiver).store.list().filter((i) => i.accepted);
+      const accepted = getEhrSandboxInfo(ehr.receiver).store.list().filter((i) => i.accepted);
       expect(accepted).toHaveLength(DOCUMENTS);
       expect(new Set(accepted.map((i) => i.controlId)).size).toBe(DOCUMENTS);
-      console.log(`messages the EHR received twice (resent after the kill, de-duplicated): ${getEhrSandboxInfo(receiver).store.duplicates}`);
+      console.log(`messages the EHR received twice (resent after the kill, de-duplicated): ${getEhrSandboxInfo(ehr.receiver).store.duplicates}`);
 
       survivor.p.kill('SIGTERM');
       await survivor.p.exited();

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEhrBehindProxy, type EhrBehindProxy } from '../../../test/helpers/ehr-behind-proxy.js';
 import { spawnCli, type Spawned } from '../../../test/helpers/processes.js';
-import { ehrSandbox, getEhrSandboxInfo } from '../../sandboxes/ehr/index.js';
+import { getEhrSandboxInfo } from '../../sandboxes/ehr/index.js';
 import { makePdf, parameters } from './test-helpers/engine-harness.js';
 
 /**
@@ -18,41 +17,19 @@ import { makePdf, parameters } from './test-helpers/engine-harness.js';
  */
 describe('kill -9 during delivery', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ehrb-kill9-'));
-  let receiver: FastifyInstance;
-  let proxy: net.Server;
-  let proxyPort = 0;
+  let ehr: EhrBehindProxy;
   let swallowAcks = true;
   let engine: Spawned | undefined;
-  const sockets = new Set<net.Socket>();
 
   beforeAll(async () => {
-    receiver = Fastify();
-    await receiver.register(ehrSandbox, { prefix: '/ehr', mllpPort: 0 });
-    await receiver.ready();
-    const upstreamPort = getEhrSandboxInfo(receiver).mllpPort;
-    proxy = net.createServer((client) => {
-      const upstream = net.connect(upstreamPort, '127.0.0.1');
-      sockets.add(client).add(upstream);
-      client.pipe(upstream);
-      upstream.on('data', (d) => {
-        if (!swallowAcks) client.write(d);
-      });
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
+    ehr = await startEhrBehindProxy((client, ack) => {
+      if (!swallowAcks) client.write(ack);
     });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    proxyPort = (proxy.address() as net.AddressInfo).port;
   });
 
   afterAll(async () => {
     engine?.kill('SIGKILL');
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => proxy.close(() => r()));
-    await receiver.close();
+    await ehr.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,7 +40,7 @@ describe('kill -9 during delivery', () => {
     // An addressed route turns the sandboxes off by default; the sandbox FHIR EMR is this test's EMR.
     EHR_BRIDGE_SANDBOXES: 'true',
     EHR_BRIDGE_EHR_MLLP_PORT: '0',
-    EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: proxyPort, ackTimeoutMs: 120_000 } } }),
+    EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: ehr.port, ackTimeoutMs: 120_000 } } }),
   });
   const startEngineProcess = async () => {
     const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0'], env());
@@ -98,7 +75,7 @@ describe('kill -9 during delivery', () => {
     });
     expect(sent.status).toBe(200);
     const transactionId = ((await sent.json()) as { parameter: { name: string; valueString: string }[] }).parameter.find((p) => p.name === 'transaction-id')!.valueString;
-    const store = getEhrSandboxInfo(receiver).store;
+    const store = getEhrSandboxInfo(ehr.receiver).store;
     const end = Date.now() + 30_000;
     while (!store.list().some((i) => i.accepted) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(store.list().filter((i) => i.accepted)).toHaveLength(1);
@@ -107,7 +84,7 @@ describe('kill -9 during delivery', () => {
     proc.kill('SIGKILL');
     await proc.exited();
     swallowAcks = false;
-    for (const s of sockets) s.destroy();
+    ehr.dropConnections();
 
     ({ proc, url } = await startEngineProcess());
     engine = proc;
