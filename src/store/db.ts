@@ -42,12 +42,12 @@ export function openStore(url: string, opts: StoreOptions = {}): Store {
     return { db, dialect: 'postgres', url, close: () => db.destroy() };
   }
   if (url !== ':memory:') createPrivateFile(url);
+  // better-sqlite3's `timeout` is SQLite's busy_timeout (no pragma needed on top).
   const sqlite = new SQLite(url, { timeout: opts.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS });
   // WAL lets readers (the UI polling progress) run while the import writes; NORMAL sync in WAL
   // mode survives a process crash (kill -9), which is the durability the queue needs.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma(`busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS)}`);
   sqlite.pragma('foreign_keys = ON');
   if (url !== ':memory:') tightenSidecars(url);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
