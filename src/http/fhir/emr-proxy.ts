@@ -1,6 +1,5 @@
 import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { EmrClient, EmrType } from '../../flows/send-to-ehr/emr-client.js';
-import { PartnerNotConfiguredError } from '../../partners/not-configured.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 import { FhirError } from './fhir-error.js';
 import { PageTokens, type PageState } from './page-token.js';
@@ -14,7 +13,6 @@ import { checkSearch, ID_RE, PAGE_PARAM } from './search-rules.js';
  * or edited token is refused before the EMR is called.
  */
 function emrFailure(e: unknown, what: string): FhirError {
-  if (e instanceof PartnerNotConfiguredError) return new FhirError(503, 'exception', e.message);
   if (isPartnerError(e)) {
     if (e.status === 410) return new FhirError(410, 'expired', 'This page of results has expired: run the search again');
     if (e.status === 400 || e.status === 422) return new FhirError(e.status, 'invalid', `The EMR refused the ${what}`);
@@ -33,9 +31,11 @@ export class EmrProxy {
   async read(type: EmrType, id: string): Promise<Resource> {
     // Anything but a FHIR id never reaches the EMR.
     if (!ID_RE.test(id)) throw new FhirError(400, 'value', `Invalid ${type} id: an id is 1 to 64 characters A-Z a-z 0-9 - .`);
+    // Outside the try, as in search(): an EMR that is not configured is the plugin's 503, not an EMR failure.
+    const emr = this.emr();
     let resource: Resource | null;
     try {
-      resource = await this.emr().read(type, id);
+      resource = await emr.read(type, id);
     } catch (e) {
       throw emrFailure(e, `${type} read`);
     }
