@@ -123,6 +123,24 @@ export function runOptions(over: Partial<RunOptions> = {}): RunOptions {
   return runOptionsSchema.parse({ defaults: {}, ...over });
 }
 
+/**
+ * A contacts run of `people.csv` (PEOPLE_HEADER columns, contactTemplate) into the sandbox's
+ * division 1 and provider 1, staged and not started; returns its id.
+ */
+export async function stageContacts(h: Pick<ImportHarness, 'service' | 'sandboxUrl'>, rows: string[][], over: Partial<RunOptions> = {}): Promise<string> {
+  const defaults = { division: SANDBOX_DIVISION_1(h.sandboxUrl), provider: `${h.sandboxUrl}/providers/1/` };
+  const run = await h.service.create({
+    target: 'oncall',
+    recordType: 'contacts',
+    source: 'csv',
+    fileName: 'people.csv',
+    mapping: contactTemplate(),
+    options: runOptions({ defaults, ...over }),
+  });
+  await h.service.stage(run.id, rowsToEvents(contactTemplate(), PEOPLE_HEADER, rows));
+  return run.id;
+}
+
 export async function waitForRun(service: ImportService, runId: string, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {

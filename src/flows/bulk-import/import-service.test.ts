@@ -8,6 +8,7 @@ import {
   rowsToEvents,
   runOptions,
   SANDBOX_DIVISION_1,
+  stageContacts,
   waitForRun,
   type ImportHarness,
 } from '../../../test/helpers/import-harness.js';
@@ -24,19 +25,9 @@ describe.each(DIALECTS)('bulk import into the OnCall sandbox (%s)', (dialect) =>
   });
 
   async function importRows(harness: ImportHarness, rows: string[][], over: Parameters<typeof runOptions>[0] = {}) {
-    const division = SANDBOX_DIVISION_1(harness.sandboxUrl);
-    const provider = `${harness.sandboxUrl}/providers/1/`;
-    const run = await harness.service.create({
-      target: 'oncall',
-      recordType: 'contacts',
-      source: 'csv',
-      fileName: 'people.csv',
-      mapping: contactTemplate(),
-      options: runOptions({ defaults: { division, provider }, ...over }),
-    });
-    await harness.service.stage(run.id, rowsToEvents(contactTemplate(), PEOPLE_HEADER, rows));
-    await harness.service.start(run.id);
-    return waitForRun(harness.service, run.id);
+    const id = await stageContacts(harness, rows, over);
+    await harness.service.start(id);
+    return waitForRun(harness.service, id);
   }
 
   it('creates one contact per valid row with the EMR id in the custom field, and a second run creates nothing', async () => {

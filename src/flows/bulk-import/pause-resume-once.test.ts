@@ -1,13 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test/helpers/stores.js';
 import {
-  contactTemplate,
   fakePeople,
   importHarness,
-  PEOPLE_HEADER,
-  rowsToEvents,
-  runOptions,
-  SANDBOX_DIVISION_1,
+  stageContacts,
   waitForRun,
   type ImportHarness,
 } from '../../../test/helpers/import-harness.js';
@@ -28,17 +24,9 @@ describe.each(DIALECTS)('updates are sent once across pause/resume and re-runs (
 
   const patches = async () => ((await h!.admin('stats')) as { requests: { byMethod: Record<string, number> } }).requests.byMethod.PATCH ?? 0;
 
-  async function stagedRun(rows: string[][], over: Parameters<typeof runOptions>[0] = {}) {
-    const division = SANDBOX_DIVISION_1(h!.sandboxUrl);
-    const provider = `${h!.sandboxUrl}/providers/1/`;
-    const run = await h!.service.create({ target: 'oncall', recordType: 'contacts', source: 'csv', fileName: 'people.csv', mapping: contactTemplate(), options: runOptions({ defaults: { division, provider }, ...over }) });
-    await h!.service.stage(run.id, rowsToEvents(contactTemplate(), PEOPLE_HEADER, rows));
-    return run.id;
-  }
-
   /** Every contact known, then the same file with every first name changed. */
   async function knownThenChanged(n: number) {
-    const first = await stagedRun(fakePeople(n));
+    const first = await stageContacts(h!, fakePeople(n));
     await h!.service.start(first);
     expect((await waitForRun(h!.service, first)).counts.created).toBe(n);
     return fakePeople(n).map((r) => [r[0]!, `${r[1]}z`, ...r.slice(2)]);
@@ -50,7 +38,7 @@ describe.each(DIALECTS)('updates are sent once across pause/resume and re-runs (
     const changed = await knownThenChanged(n);
     await h.admin('faults', { latencyMs: 15 });
     const before = await patches();
-    const id = await stagedRun(changed, { updateExisting: true });
+    const id = await stageContacts(h!, changed, { updateExisting: true });
     await h.service.start(id);
     for (let s = await h.service.summary(id); s.counts.updated < 100; s = await h.service.summary(id)) await new Promise((r) => setTimeout(r, 20));
     await h.service.pause(id);
@@ -72,7 +60,7 @@ describe.each(DIALECTS)('updates are sent once across pause/resume and re-runs (
   it('a chunk run again while its first worker is stuck after the PATCHes (lease expired) sends nothing again', async () => {
     h = await importHarness(dialect);
     const changed = await knownThenChanged(6);
-    const id = await stagedRun(changed, { updateExisting: true });
+    const id = await stageContacts(h!, changed, { updateExisting: true });
     expect(await h.service.runs.transition(id, ['ready'], 'running')).toBe(true);
     const run = (await h.service.require(id))!;
     const settings = { oncall: () => h!.client, oncallBaseUrl: () => h!.sandboxUrl, emrIdField: '1', emrIdMetadataKey: 'emr_id' };
