@@ -1,39 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactTemplate, fakePeople, PEOPLE_HEADER } from '../../../test/helpers/import-harness.js';
-import { startServer, type RunningServer } from '../../server/start.js';
+import { json, startSignedInServer, type SignedInServer } from '../../../test/helpers/signed-in-server.js';
 
 /** The engine API as the web UI and API clients use it: auth, field errors, the two-step upload. */
 describe('import API', () => {
-  let server: RunningServer;
-  let cookie = '';
-  const dir = mkdtempSync(join(tmpdir(), 'ehrb-api-'));
-
+  let api: SignedInServer;
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'db.sqlite'), logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } });
-    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'correct horse battery' }) });
-    expect(res.status).toBe(200);
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    api = await startSignedInServer('ehrb-api-');
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = async (path: string, init: RequestInit = {}, auth = true) => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { ...(auth ? { cookie, origin: server.url } : {}), ...(init.headers ?? {}) } });
-    const text = await res.text();
-    let body: any = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body, headers: res.headers };
-  };
-  const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  afterAll(() => api.close());
+  const call = (...args: Parameters<SignedInServer['call']>) => api.call(...args);
   const newRun = () => call('/api/imports', json({ target: 'oncall', recordType: 'contacts', fileName: 'f.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }));
   const upload = (id: string, text: string | Buffer) => call(`/api/imports/${id}/file`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: text as unknown as BodyInit });
 
@@ -116,7 +92,7 @@ describe('import API', () => {
     expect((await upload(tab.id, latin)).body).toMatchObject({ status: 'ready', totalRows: 1, invalidRows: 0 });
     const rows = await call(`/api/imports/${tab.id}/rows`);
     expect(rows.body.total).toBe(1);
-    const stored = await server.ctx.store.db.selectFrom('import_rows').select('record').where('run_id', '=', tab.id).executeTakeFirstOrThrow();
+    const stored = await api.server.ctx.store.db.selectFrom('import_rows').select('record').where('run_id', '=', tab.id).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.record)).toMatchObject({ firstName: 'Zoé', lastName: 'Brûlé' });
   });
 

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactTemplate, fakePeople, PEOPLE_HEADER } from '../../../test/helpers/import-harness.js';
-import { startServer, type RunningServer } from '../../server/start.js';
+import { json, startSignedInServer, type SignedInServer } from '../../../test/helpers/signed-in-server.js';
 
 /**
  * Issue 6, items 18 and 19 through the engine API: a start without a setting every row needs
@@ -11,33 +8,12 @@ import { startServer, type RunningServer } from '../../server/start.js';
  * clinic before the run, and moving them is an explicit choice of the start call.
  */
 describe('import API: required settings and other clinics', () => {
-  let server: RunningServer;
-  let cookie = '';
-  const dir = mkdtempSync(join(tmpdir(), 'ehrb-api-settings-'));
-
+  let api: SignedInServer;
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'db.sqlite'), logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } });
-    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password: 'correct horse battery' }) });
-    expect(res.status).toBe(200);
-    cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    api = await startSignedInServer('ehrb-api-settings-');
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const call = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { cookie, origin: server.url, ...(init.headers ?? {}) } });
-    const text = await res.text();
-    let body: any = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body };
-  };
-  const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  afterAll(() => api.close());
+  const call = (...args: Parameters<SignedInServer['call']>) => api.call(...args);
   const csv = [PEOPLE_HEADER.join(','), ...fakePeople(6).map((r) => r.join(','))].join('\n');
   const stagedRun = async (defaults: Record<string, string>) => {
     const run = (await call('/api/imports', json({ target: 'oncall', recordType: 'contacts', fileName: 'f.csv', mapping: contactTemplate(), defaults }))).body;
