@@ -6,7 +6,7 @@ import { nowIso } from '../store/db.js';
 import { retryDelayMs, type JobHandlers, type JobQueue, type JobSpec, type WorkerOptions } from './queue.js';
 
 /** How long a claimed job stays ours without a heartbeat before another worker may take it. */
-const LEASE_MS = 30_000;
+export const LEASE_MS = 30_000;
 const HEARTBEAT_MS = 5_000;
 
 /**

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { Store } from '../store/db.js';
+import { DEFAULT_WORKER_DEAD_AFTER_MS } from './pg-queue.js';
 import type { JobQueue } from './queue.js';
-
-/** How long the SQLite queue lets a silent worker keep its jobs (its lease, see sqlite-queue.ts). */
-const SQLITE_DEAD_AFTER_MS = 30_000;
+// How long the SQLite queue lets a silent worker keep its jobs: its job lease.
+import { LEASE_MS as SQLITE_DEAD_AFTER_MS } from './sqlite-queue.js';
 
 export interface WorkerView {
   /** The queue's worker id: a graphile-worker pool id on PostgreSQL, host:pid:tag on SQLite. */
@@ -30,7 +30,7 @@ export interface WorkersStatus {
  */
 export async function workersStatus(store: Store, queue: JobQueue): Promise<WorkersStatus> {
   const db = store.db;
-  const deadAfterMs = queue.kind === 'postgres' ? (queue.workerDeadAfterMs ?? 60_000) : SQLITE_DEAD_AFTER_MS;
+  const deadAfterMs = queue.kind === 'postgres' ? (queue.workerDeadAfterMs ?? DEFAULT_WORKER_DEAD_AFTER_MS) : SQLITE_DEAD_AFTER_MS;
   const rows = await db.selectFrom('queue_workers').selectAll().orderBy('host').orderBy('pid').execute();
   const jobs =
     queue.kind === 'postgres'
