@@ -24,7 +24,8 @@ export interface AdminLogin {
 }
 
 export function adminPasswordFile(config: Config): string {
-  return join(dirname(isPostgresUrl(config.databaseUrl) ? './data/x' : config.databaseUrl), 'admin-password.txt');
+  // Beside the SQLite database; with PostgreSQL, in ./data.
+  return join(isPostgresUrl(config.databaseUrl) ? './data' : dirname(config.databaseUrl), 'admin-password.txt');
 }
 
 /**
