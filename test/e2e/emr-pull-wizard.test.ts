@@ -3,45 +3,34 @@
  * matching a person changes (follow-ups become video visits), checks them on the server before
  * anything is sent, then imports them. Needs `npm run build:web` first (`npm test` runs it).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { chooseOption, launchChromium, poll, signIn } from './browser.js';
-import { watchCsp, type CspWatch } from './csp-watch.js';
+import type { RunningServer } from '../../src/server/start.js';
+import { chooseOption, poll } from './browser.js';
+import type { CspWatch } from './csp-watch.js';
+import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHOTS = join(here, '../../test-results/emr-pull-wizard');
 
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let csp: CspWatch;
-let dir: string;
+let session: SignedInBrowser | undefined;
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const number = async (testId: string) => Number((await page.getByTestId(testId).first().innerText()).replace(/[^\d]/g, ''));
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-emr-'));
-  server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 } });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  csp = watchCsp(context);
-  page = await context.newPage();
-  await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
+  session = await startSignedInBrowser('ehr-bridge-e2e-emr-');
+  ({ server, page, csp } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 describe('bulk-import wizard: pull from the EMR', () => {
   it('pulls the EMR appointments with a changed matching, lists what OnCall would refuse, then imports the rest', async () => {

@@ -4,15 +4,15 @@
  * SQLite), chromium drives the UI as front-desk staff would. Needs `npm run build:web` first
  * (`npm test` runs it). Screenshots of every step land in test-results/import-wizard/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { chooseOption, launchChromium, poll, signIn } from './browser.js';
-import { watchCsp, type CspWatch } from './csp-watch.js';
+import type { RunningServer } from '../../src/server/start.js';
+import { chooseOption, poll } from './browser.js';
+import type { CspWatch } from './csp-watch.js';
+import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, 'fixtures');
@@ -22,34 +22,20 @@ const BAD = join(FIXTURES, 'bad-patients.csv');
 const SYNTHEA_ROWS = readFileSync(SYNTHEA, 'utf8').trim().split('\n').length - 1;
 
 let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let csp: CspWatch;
-let dir: string;
+let session: SignedInBrowser | undefined;
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const number = async (testId: string) => Number((await page.getByTestId(testId).first().innerText()).replace(/[^\d]/g, ''));
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-'));
-  // Every listener on a free port: other suites (and a developer's own server) may run alongside.
-  server = await startServer({
-    port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 },
-  });
-  browser = await launchChromium();
-  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 900 } });
-  csp = watchCsp(context);
-  page = await context.newPage();
-  await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
+  session = await startSignedInBrowser('ehr-bridge-e2e-', { acceptDownloads: true });
+  ({ server, page, csp } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 /** Steps 1 and 2: patients, then the file; waits until every line has been read. */
 async function chooseFile(path: string, rows: number): Promise<void> {
