@@ -9,11 +9,6 @@ import { secureCookiesSchema, trustProxySchema } from './proxy-settings.js';
  * or the environment, never from the repository.
  */
 const intFromEnv = (def: number) => z.coerce.number().int().nonnegative().default(def);
-const boolFromEnv = (def: boolean) =>
-  z
-    .union([z.boolean(), z.string()])
-    .default(def)
-    .transform((v) => (typeof v === 'boolean' ? v : !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase())));
 /** A switch whose absence means "decide automatically": true/false, or 1/0, yes/no, on/off. */
 const optionalBoolFromEnv = () =>
   z
