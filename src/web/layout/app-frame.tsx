@@ -3,8 +3,8 @@ import { useDisclosure, useWindowEvent } from '@mantine/hooks';
 import { useEffect, type MouseEvent, type ReactNode } from 'react';
 import { useLogout } from '../api/queries.js';
 import type { SessionUser } from '../api/types.js';
-import { AppLink } from '../router/app-link.js';
-import { navigate, useLocation } from '../router/router.js';
+import { AppLink, followInApp } from '../router/app-link.js';
+import { useLocation } from '../router/router.js';
 import { NAV_LINKS } from './nav-links.js';
 
 /**
@@ -33,14 +33,6 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
   useWindowEvent('keydown', (e) => {
     if (e.key === 'Escape') menu.close();
   });
-
-  const followInApp = (e: MouseEvent<HTMLAnchorElement>, to: string) => {
-    // A modified click (new tab, new window) is the browser's to handle, as with AppLink.
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    e.preventDefault();
-    menu.close();
-    navigate(to);
-  };
 
   return (
     <AppShell
@@ -113,7 +105,8 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
             label={l.label}
             active={l.active(pathname)}
             aria-current={l.active(pathname) ? 'page' : undefined}
-            onClick={(e: MouseEvent<HTMLAnchorElement>) => followInApp(e, l.to)}
+            // Closed here too: a link to the page already shown changes no pathname.
+            onClick={(e: MouseEvent<HTMLAnchorElement>) => followInApp(e, l.to) && menu.close()}
             fw={l.active(pathname) ? 700 : 500}
           />
         ))}
