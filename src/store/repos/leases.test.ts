@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, testStore, type TestStore } from '../../../test/helpers/stores.js';
 import { Leases } from './leases.js';
 
@@ -39,6 +39,21 @@ describe.each(DIALECTS)('leases on %s', (dialect) => {
     expect(reason.name).toBe('LeaseLost');
     // Leaving does not free the lease the live worker holds now.
     expect(await new Leases(store.db, 60_000).claim('chunk-4')).toBe(false);
+  });
+
+  it('keeps time on the database clock: a process whose clock runs ahead takes no live lease', async () => {
+    store = await testStore(dialect);
+    expect(await new Leases(store.db, 60_000).claim('chunk-5')).toBe(true);
+    const before = await store.db.selectFrom('leases').select(['holder', 'expires_at']).where('name', '=', 'chunk-5').executeTakeFirstOrThrow();
+    // This process's clock five minutes ahead of the database's (another machine's, say).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5 * 60_000);
+      expect(await new Leases(store.db, 60_000).claim('chunk-5')).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await store.db.selectFrom('leases').select(['holder', 'expires_at']).where('name', '=', 'chunk-5').executeTakeFirstOrThrow()).toEqual(before);
   });
 
   it('takes over a lease whose holder process on this host is gone', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
 
 
@@ -15,8 +16,21 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * The database's clock, `offsetMs` ahead, as the ISO text `leases.expires_at` holds. Lease times
+ * are set and compared on this one clock: processes on machines whose clocks disagree by more
+ * than the TTL would otherwise take each other's live leases (and send the same rows twice).
+ */
+function dbTimeIso(db: Db, offsetMs = 0): RawBuilder<string> {
+  const secs = offsetMs / 1000;
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? sql<string>`to_char((now() + make_interval(secs => ${secs}::float8)) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${secs >= 0 ? '+' : ''}${secs} seconds`})`;
+}
+
+/**
  * Expiring named leases in the database. A lease is taken when free, expired, or held by a
  * process on this host that no longer exists (kill -9), so a restarted server resumes at once.
+ * Expiry is on the database's clock (see dbTimeIso).
  */
 export class Leases {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -27,9 +41,7 @@ export class Leases {
   ) {}
 
   async claim(name: string): Promise<boolean> {
-    const now = new Date();
-    const expires = new Date(now.getTime() + this.ttlMs).toISOString();
-    const row = { name, holder: this.holder, host: hostname(), pid: process.pid, expires_at: expires };
+    const row = { name, holder: this.holder, host: hostname(), pid: process.pid, expires_at: dbTimeIso(this.db, this.ttlMs) };
     const inserted = await this.db
       .insertInto('leases')
       .values(row)
@@ -39,22 +51,23 @@ export class Leases {
     const current = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
     if (!current) return this.claim(name);
     if (current.holder === this.holder) return this.renew(name);
-    const stale = current.expires_at < now.toISOString() || (current.host === hostname() && !processAlive(Number(current.pid)));
-    if (!stale) return false;
-    const taken = await this.db
+    const holderGone = current.host === hostname() && !processAlive(Number(current.pid));
+    let takeOver = this.db
       .updateTable('leases')
       .set(row)
       .where('name', '=', name)
       .where('holder', '=', current.holder)
-      .where('expires_at', '=', current.expires_at)
-      .executeTakeFirst();
+      .where('expires_at', '=', current.expires_at);
+    // Otherwise only once expired, on the database's clock.
+    if (!holderGone) takeOver = takeOver.where('expires_at', '<', dbTimeIso(this.db));
+    const taken = await takeOver.executeTakeFirst();
     return Number(taken.numUpdatedRows) === 1;
   }
 
   async renew(name: string): Promise<boolean> {
     const r = await this.db
       .updateTable('leases')
-      .set({ expires_at: new Date(Date.now() + this.ttlMs).toISOString() })
+      .set({ expires_at: dbTimeIso(this.db, this.ttlMs) })
       .where('name', '=', name)
       .where('holder', '=', this.holder)
       .executeTakeFirst();
