@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { isLoopbackHost } from '../http/access/loopback.js';
-import { DEFAULT_SANDBOX_MAX_FRAME_BYTES } from './ehr/plugin.js';
+import { DEFAULT_SANDBOX_MAX_FRAME_BYTES, positiveFromEnv } from './ehr/plugin.js';
 import type { SandboxesOptions } from './mount.js';
 import { DEFAULT_ONCALL_SANDBOX_API_KEY } from './oncall/plugin.js';
 
@@ -26,11 +26,12 @@ export function oncallSandboxApiKey(config: Pick<Config, 'host'>, env: NodeJS.Pr
 
 export function embeddedSandboxOptions(config: Config): SandboxesOptions {
   // The receiver must take the largest document the engine accepts, in base64, plus the message
-  // around it (unless SANDBOX_EHR_MAX_FRAME_BYTES says otherwise: the plugin reads it).
+  // around it, unless SANDBOX_EHR_MAX_FRAME_BYTES says otherwise (read as the plugin reads it:
+  // a value the plugin would ignore must not drop this floor either).
   const largestMessage = Math.ceil(config.ehr.maxPayloadBytes / 3) * 4 + 1024 * 1024;
-  const frameFromEnv = Number(process.env.SANDBOX_EHR_MAX_FRAME_BYTES) > 0;
+  const maxFrameBytes = positiveFromEnv('SANDBOX_EHR_MAX_FRAME_BYTES') ?? Math.max(DEFAULT_SANDBOX_MAX_FRAME_BYTES, largestMessage);
   return {
     oncall: { apiKey: oncallSandboxApiKey(config) },
-    ehr: { mllpPort: config.ehr.sandboxMllpPort, ...(frameFromEnv ? {} : { maxFrameBytes: Math.max(DEFAULT_SANDBOX_MAX_FRAME_BYTES, largestMessage) }) },
+    ehr: { mllpPort: config.ehr.sandboxMllpPort, maxFrameBytes },
   };
 }

@@ -53,7 +53,8 @@ export interface EhrSandboxOptions {
 
 export const DEFAULT_SANDBOX_MAX_FRAME_BYTES = 32 * 1024 * 1024;
 
-function positiveFromEnv(name: string): number | undefined {
+/** A positive whole number from the environment, else undefined (the plugin's and the engine's one reading). */
+export function positiveFromEnv(name: string): number | undefined {
   const v = Number(process.env[name]);
   return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
