@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { appointmentBody, startSandbox, type RunningSandbox } from './test-harness.js';
-import { isLoopbackAddress, TARGET_REFUSED, type ResolveAll } from './webhook-target.js';
+import { isLoopbackAddress } from '../../http/access/loopback.js';
+import { TARGET_REFUSED, type ResolveAll } from './webhook-target.js';
 
 /**
  * Issue 6, item 2 (server-side request forgery): `POST /oncall/_admin/webhooks` configures only

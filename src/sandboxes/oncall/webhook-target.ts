@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { isLoopbackAddress } from '../../http/access/loopback.js';
 
 /**
  * Where the OnCall sandbox may POST its webhooks (issue 6, item 2: server-side request
@@ -11,20 +12,6 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
  * rebinding) is refused then too.
  */
 export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>;
-
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/** 127.0.0.0/8, ::1, and IPv4-mapped ::ffff:127.x. `0.0.0.0` is not loopback: it means "any". */
-export function isLoopbackAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return LOOPBACK.check(address, 'ipv4');
-  if (family !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return LOOPBACK.check(mapped[1]!, 'ipv4');
-  return LOOPBACK.check(address, 'ipv6');
-}
 
 export function parseAllowedHosts(value: string | undefined): string[] {
   return (value ?? '')
