@@ -3,18 +3,17 @@
  * shown before the run, left where they are by default, and moved only when the box is ticked.
  * Real browser, real engine with its OnCall sandbox; needs `npm run build:web` first.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { chooseOption, launchChromium, poll, signIn } from './browser.js';
+import type { RunningServer } from '../../src/server/start.js';
+import { chooseOption, poll } from './browser.js';
+import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.js';
 
+let session: SignedInBrowser | undefined;
 let server: RunningServer;
-let browser: Browser;
 let page: Page;
-let dir: string;
 let csv: string;
 
 const PEOPLE = [
@@ -38,24 +37,17 @@ const divisions = async () => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ehr-bridge-e2e-clinic-'));
-  server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: join(dir, 'engine.sqlite'), logLevel: 'warn', ehr: { sandboxMllpPort: 0 } });
+  session = await startSignedInBrowser('ehr-bridge-e2e-clinic-');
+  ({ server, page } = session);
   // The three patients are already in clinic 1 (Harbourside), EMR id in its field 1.
   for (const [id, first, last, email] of PEOPLE) {
     await sandbox('contacts/', { division: `${server.url}/sandbox/oncall/divisions/1/`, provider: `${server.url}/sandbox/oncall/providers/1/`, first_name: first, last_name: last, email, custom_field_values: { 1: id } });
   }
-  csv = join(dir, 'patients.csv');
+  csv = join(session.dir, 'patients.csv');
   writeFileSync(csv, `Patient ID,First Name,Last Name,Email\n${PEOPLE.map((p) => p.join(',')).join('\n')}\n`);
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-  await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 async function checkInVirtualCare(): Promise<void> {
   await page.goto(`${server.url}/imports/new`);

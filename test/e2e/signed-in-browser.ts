@@ -7,6 +7,8 @@ import { launchChromium, signIn } from './browser.js';
 import { watchCsp, type CspWatch } from './csp-watch.js';
 
 export interface SignedInBrowser {
+  /** The temporary folder of the engine's database (removed by `close`); a test may put its files there. */
+  dir: string;
   server: RunningServer;
   page: Page;
   /** CSP violations of every page of the context. */
@@ -34,7 +36,7 @@ export async function startSignedInBrowser(tmpPrefix: string, contextOptions: Br
     const csp = watchCsp(context);
     const page = await context.newPage();
     await signIn(page, server.url, server.admin.user, server.adminPassword ?? '');
-    return { server, page, csp, close };
+    return { dir, server, page, csp, close };
   } catch (e) {
     await close();
     throw e;
