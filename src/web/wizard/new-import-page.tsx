@@ -32,6 +32,23 @@ const EMR_AUTOMATIC = {
   note: 'From the EMR by themselves: the EMR appointment id, and the patient of each appointment as participant (name and e-mail; OnCall requires the e-mail).',
 } as const;
 
+/** `POST /api/imports` for the wizard's choices, file or EMR pull alike. */
+function newRunBody(recordType: RecordType, template: MappingTemplate, defaults: ImportDefaults, updateExisting: boolean) {
+  return {
+    target: 'oncall',
+    recordType,
+    // The form's clinic/provider go in twice: as `defaults` (the contract) and as constants
+    // in the mapping, because the server's row check reads only the mapping (without
+    // them every appointment line is "division is required").
+    mapping: templateForCheck(template, defaults),
+    defaults: {
+      ...(defaults.division ? { division: defaults.division } : {}),
+      ...(defaults.provider ? { provider: defaults.provider } : {}),
+    },
+    updateExisting,
+  };
+}
+
 /**
  * The bulk-import wizard (/imports/new). Everything before "Send the file" happens in the
  * browser: the file is read and checked in a Web Worker. The server then checks again (its
@@ -118,17 +135,7 @@ export function NewImportPage() {
     try {
       const created = await api<RunSummary>('/api/imports', {
         method: 'POST',
-        body: {
-          target: 'oncall',
-          recordType,
-          source: 'fhir',
-          mapping: templateForCheck(template, defaults),
-          defaults: {
-            ...(defaults.division ? { division: defaults.division } : {}),
-            ...(defaults.provider ? { provider: defaults.provider } : {}),
-          },
-          updateExisting,
-        },
+        body: { ...newRunBody(recordType, template, defaults, updateExisting), source: 'fhir' },
       });
       const run = await api<RunSummary>(`/api/imports/${encodeURIComponent(String(created.id))}/pull`, { method: 'POST', body: {} });
       setEmrCheck({ phase: 'ready', run, error: null });
@@ -176,20 +183,7 @@ export function NewImportPage() {
     sentSignature.current = signature;
     setServer({ ...IDLE_SERVER_CHECK, phase: 'creating', total: file.size });
     try {
-      const body = {
-        target: 'oncall',
-        recordType,
-        fileName: file.name,
-        // The form's clinic/provider go in twice: as `defaults` (the contract) and as constants
-        // in the mapping, because the server's row check reads only the mapping (without
-        // them every appointment line is "division is required").
-        mapping: templateForCheck(template, defaults),
-        defaults: {
-          ...(defaults.division ? { division: defaults.division } : {}),
-          ...(defaults.provider ? { provider: defaults.provider } : {}),
-        },
-        updateExisting,
-      };
+      const body = { ...newRunBody(recordType, template, defaults, updateExisting), fileName: file.name };
       const run = await api<RunSummary>('/api/imports', { method: 'POST', body });
       setServer((s) => ({ ...s, phase: 'uploading', run }));
       const checked = await uploadImportFile(run.id, file, (p) =>
