@@ -16,23 +16,39 @@ import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.
 const here = dirname(fileURLToPath(import.meta.url));
 const SHOTS = join(here, '../../test-results/emr-pull-wizard');
 
-let server: RunningServer;
-let page: Page;
-let csp: CspWatch;
-let session: SignedInBrowser | undefined;
+const SIZES = [
+  { name: 'laptop', width: 1366, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-const number = async (testId: string) => Number((await page.getByTestId(testId).first().innerText()).replace(/[^\d]/g, ''));
+/** Nothing on the page is wider than the screen, and no button label is cut short. */
+async function fitsTheScreen(page: Page): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  const clipped = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('button .mantine-Button-label'))
+      .filter((el) => (el as HTMLElement).offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+      .map((el) => el.textContent),
+  );
+  expect(clipped).toEqual([]);
+}
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  session = await startSignedInBrowser('ehr-bridge-e2e-emr-');
-  ({ server, page, csp } = session);
-});
+describe.each(SIZES)('bulk-import wizard: pull from the EMR ($name, $width px)', (size) => {
+  let server: RunningServer;
+  let page: Page;
+  let csp: CspWatch;
+  let session: SignedInBrowser | undefined;
 
-afterAll(() => session?.close());
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${size.name}-${name}.png`), fullPage: true });
+  const number = async (testId: string) => Number((await page.getByTestId(testId).first().innerText()).replace(/[^\d]/g, ''));
 
-describe('bulk-import wizard: pull from the EMR', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    session = await startSignedInBrowser('ehr-bridge-e2e-emr-', { viewport: { width: size.width, height: size.height } });
+    ({ server, page, csp } = session);
+  });
+
+  afterAll(() => session?.close());
+
   it('pulls the EMR appointments with a changed matching, lists what OnCall would refuse, then imports the rest', async () => {
     await page.goto(`${server.url}/imports/new`);
     await page.getByRole('radio', { name: 'Pull from the EMR' }).check();
@@ -67,6 +83,7 @@ describe('bulk-import wizard: pull from the EMR', () => {
     const before = (await (await fetch(`${server.url}/sandbox/oncall/_admin/stats`)).json()) as { appointments: number };
     expect(before.appointments).toBe(0);
     await shot('3-check');
+    await fitsTheScreen(page);
 
     await page.getByRole('button', { name: /^Import \d+ appointments/ }).click();
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
