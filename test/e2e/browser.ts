@@ -38,3 +38,20 @@ export async function chooseOption(page: Page, label: string, option: string | R
 export function poll<T>(read: () => Promise<T> | T, timeout = 15_000) {
   return expect.poll(read, { timeout, interval: 100 });
 }
+
+/** The two screens every page is checked on: a laptop and a phone. */
+export const SIZES = [
+  { name: 'laptop', width: 1366, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+/** Nothing on the page is wider than the screen, and no button label is cut short. */
+export async function fitsTheScreen(page: Page): Promise<void> {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  const clipped = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('button .mantine-Button-label'))
+      .filter((el) => (el as HTMLElement).offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
+      .map((el) => el.textContent),
+  );
+  expect(clipped).toEqual([]);
+}

@@ -9,28 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/start.js';
-import { chooseOption, poll } from './browser.js';
+import { chooseOption, fitsTheScreen, poll, SIZES } from './browser.js';
 import type { CspWatch } from './csp-watch.js';
 import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHOTS = join(here, '../../test-results/emr-pull-wizard');
-
-const SIZES = [
-  { name: 'laptop', width: 1366, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
-/** Nothing on the page is wider than the screen, and no button label is cut short. */
-async function fitsTheScreen(page: Page): Promise<void> {
-  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-  const clipped = await page.evaluate(() =>
-    Array.from(document.querySelectorAll('button .mantine-Button-label'))
-      .filter((el) => (el as HTMLElement).offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
-      .map((el) => el.textContent),
-  );
-  expect(clipped).toEqual([]);
-}
 
 describe.each(SIZES)('bulk-import wizard: pull from the EMR ($name, $width px)', (size) => {
   let server: RunningServer;

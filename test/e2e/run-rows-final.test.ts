@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/http/auth/api-keys.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { contactTemplate, fakePeople, PEOPLE_HEADER } from '../helpers/import-harness.js';
-import { launchChromium, poll, signIn } from './browser.js';
+import { fitsTheScreen, launchChromium, poll, signIn, SIZES } from './browser.js';
 
 const ROWS = 24;
 let dir: string;
@@ -43,13 +43,13 @@ afterAll(async () => {
 });
 
 describe('run page report', () => {
-  it('shows every line final when the run ends, without a reload', async () => {
+  it.each(SIZES)('shows every line final when the run ends, without a reload ($name, $width px)', async (size) => {
     const run = await api('/api/imports', { method: 'POST', body: JSON.stringify({ target: 'oncall', recordType: 'contacts', fileName: 'people.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }) });
     const id = String(run.id);
-    const csv = [PEOPLE_HEADER.join(','), ...fakePeople(ROWS).map((r) => r.join(','))].join('\n');
+    const csv = [PEOPLE_HEADER.join(','), ...fakePeople(ROWS, SIZES.indexOf(size) * ROWS).map((r) => r.join(','))].join('\n');
     await api(`/api/imports/${id}/file`, { method: 'PUT', headers: { 'content-type': 'text/csv' }, body: csv });
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
     await signIn(page, server.url, server.admin.user, server.adminPassword ?? '', `/imports/${id}`);
     await api(`/api/imports/${id}/start`, { method: 'POST', body: '{}' });
     await page.goto(`${server.url}/imports/${id}`);
@@ -60,6 +60,7 @@ describe('run page report', () => {
     // No reload: the lines settle on their final outcome by themselves.
     await poll(() => page.locator('[data-testid="report-row"]:not([data-status="created"])').count(), 6_000).toBe(0);
     expect(await page.locator('[data-testid="report-row"][data-status="created"]').count()).toBeGreaterThan(0);
+    await fitsTheScreen(page);
     await page.close();
   });
 });
