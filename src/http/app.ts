@@ -20,9 +20,11 @@ import { authRoutes } from './routes/auth-routes.js';
 import { sendToEhrHttp } from './fhir/index.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { importRoutes } from './routes/import-routes.js';
+import { importPreviewRoutes } from './routes/import-preview-routes.js';
 import { mappingTemplateRoutes } from './routes/mapping-template-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
+import { oncallRecordRoutes } from './routes/oncall-record-routes.js';
 import { workerRoutes } from './routes/worker-routes.js';
 import { serveWebUi } from './web-static.js';
 
@@ -86,7 +88,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(apiKeyRoutes, { ctx });
   await app.register(mappingTemplateRoutes, { ctx });
   await app.register(oncallTargetRoutes, { ctx });
+  await app.register(oncallRecordRoutes, { ctx });
   await app.register(importRoutes, { ctx });
+  await app.register(importPreviewRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(workerRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
