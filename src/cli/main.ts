@@ -1,15 +1,18 @@
 import { Command } from 'commander';
 import { registerApiKeysCommand } from './commands/api-keys.js';
 import { registerClientsCommand } from './commands/clients.js';
-import { registerImportCommand } from './commands/import.js';
+import { registerImportCommand } from './commands/import-command.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
-import { installProcessGuards } from './process-guards.js';
-import { createLogger } from '../logging/logger.js';
+import { parseLogFormat, useCommandLineLogging } from '../logging/log-settings.js';
 
 /**
  * `ehr-bridge`: one binary for the server, the sandboxes and the command-line jobs. Each
  * command reads the same configuration (environment, optional EHR_BRIDGE_CONFIG file).
+ *
+ * Start-up stays light: this file and the command definitions import only commander; each
+ * command loads what it needs (fastify, kysely, the database driver...) in its action, so
+ * `--help` and a mistyped option answer at once.
  */
 const program = new Command()
   .name('ehr-bridge')
@@ -17,11 +20,21 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+/** The long-running commands; the others are one-shot jobs whose output is for a person. */
+const SERVERS = new Set(['serve', 'sandbox']);
+
 registerServeCommand(program);
-// Only the long-running server keeps going after an unhandled rejection; a one-shot command
-// (import, api-keys...) keeps Node's default and fails loudly.
-program.hook('preAction', (_program, command) => {
-  if (command.name() === 'serve') installProcessGuards(createLogger());
+program.hook('preAction', async (_program, command) => {
+  parseLogFormat(process.env.LOG_FORMAT);
+  let top = command;
+  while (top.parent && top.parent !== program) top = top.parent;
+  if (!SERVERS.has(top.name())) useCommandLineLogging();
+  // Only the long-running server keeps going after an unhandled rejection; a one-shot command
+  // (import, api-keys...) keeps Node's default and fails loudly.
+  if (top.name() === 'serve') {
+    const [{ installProcessGuards }, { createLogger }] = await Promise.all([import('./process-guards.js'), import('../logging/logger.js')]);
+    installProcessGuards(createLogger());
+  }
 });
 registerSandboxCommand(program);
 registerImportCommand(program);

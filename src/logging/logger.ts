@@ -1,4 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { processLogSettings } from './log-settings.js';
+import { textDestination } from './text-destination.js';
 
 /**
  * The one structured logger. Patient data never goes in: log ids, counts, statuses and
@@ -10,15 +12,27 @@ export const PHI_REDACT_PATHS = [
   '*.payload', '*.record', '*.body', '*.row', 'req.body', 'res.body',
 ];
 
+/**
+ * Where and how lines go is the process's choice (log-settings.ts: JSON on stdout for the
+ * server, text on stderr for one-shot commands, LOG_FORMAT to override); `destination` wins
+ * (tests read the lines the engine would write).
+ */
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
-  const level = opts.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+  const settings = processLogSettings();
+  let level = opts.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
+  if (settings.floor && !process.env.LOG_LEVEL && levelValue(level) < levelValue(settings.floor)) level = settings.floor;
   const options = {
     name: opts.name ?? 'ehr-bridge',
     level,
     redact: { paths: PHI_REDACT_PATHS, censor: '[redacted]' },
   };
-  // A destination other than stdout: tests read the lines the engine would write.
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  if (opts.destination) return pino(options, opts.destination);
+  if (settings.format === 'text') return pino(options, textDestination(settings.stream === 'stderr' ? process.stderr : process.stdout));
+  return settings.stream === 'stderr' ? pino(options, pino.destination({ fd: 2, sync: true })) : pino(options);
+}
+
+function levelValue(level: string): number {
+  return level === 'silent' ? Infinity : (pino.levels.values[level] ?? 0);
 }
 
 export type { Logger };

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
-import { withDatabase } from '../with-database.js';
-import { createOauthClient, listOauthClients, revokeOauthClient } from '../../http/oauth/clients.js';
 import { KNOWN_SCOPES } from '../../http/oauth/scopes.js';
+
+/** The database and the client functions load in the action: `--help` stays light. */
+const deps = async () => {
+  const [{ withDatabase }, clients] = await Promise.all([import('../with-database.js'), import('../../http/oauth/clients.js')]);
+  return { withDatabase, ...clients };
+};
 
 /**
  * `ehr-bridge clients create|list|revoke`: OAuth clients of the FHIR API (client credentials).
@@ -15,6 +19,7 @@ export function registerClientsCommand(program: Command): void {
     .requiredOption('--name <name>', 'the application the client is for')
     .requiredOption('--scope <scopes>', `space-separated scopes: ${KNOWN_SCOPES.join(', ')}`)
     .action(async (o: { name: string; scope: string }) => {
+      const { withDatabase, createOauthClient } = await deps();
       const c = await withDatabase((db) => createOauthClient(db, { name: o.name, scopes: o.scope }));
       process.stdout.write(`client_id:     ${c.id}\nclient_secret: ${c.secret}\nscope:         ${c.scopes.join(' ')}\n(the secret is shown only once)\n`);
     });
@@ -22,6 +27,7 @@ export function registerClientsCommand(program: Command): void {
     .command('list')
     .description('list clients')
     .action(async () => {
+      const { withDatabase, listOauthClients } = await deps();
       for (const c of await withDatabase(listOauthClients)) {
         process.stdout.write(`${c.id}  ${c.name}  [${c.scopes.join(' ')}]${c.revokedAt ? '  (revoked)' : ''}\n`);
       }
@@ -30,6 +36,7 @@ export function registerClientsCommand(program: Command): void {
     .command('revoke <id>')
     .description('revoke a client and every token it holds')
     .action(async (id: string) => {
+      const { withDatabase, revokeOauthClient } = await deps();
       if (!(await withDatabase((db) => revokeOauthClient(db, id)))) throw new Error('no such active client');
       process.stdout.write('revoked\n');
     });

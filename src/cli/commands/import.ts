@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import type { ImportOpts } from './import-command.js';
 import { loadConfig } from '../../config/config.js';
 import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
 import type { ImportService, RunSummary } from '../../flows/bulk-import/import-service.js';
@@ -11,7 +11,8 @@ import { mappingTemplateSchema, type MappingTemplate } from '../../flows/bulk-im
 import { writeReportCsv } from '../../flows/bulk-import/report.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
-import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
+import { fhirStagingEvents, oncallProviderEmail } from '../../flows/bulk-import/stage-fhir.js';
+import { participantEmailFallbackRows } from '../../flows/bulk-import/fhir/fallback-rows.js';
 import { isFinished } from '../../flows/bulk-import/run-status.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
@@ -20,49 +21,10 @@ import { missingSettingsMessage } from '../../flows/bulk-import/required-setting
 import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
 import type { Transform } from '../../flows/bulk-import/mapping/template.js';
 
-interface ImportOpts {
-  target: string;
-  type: string;
-  mapping?: string;
-  dryRun?: boolean;
-  report?: string;
-  update?: boolean;
-  division?: string;
-  provider?: string;
-  from?: string;
-  resource?: string;
-  bulk?: boolean;
-  progress?: boolean;
-  emrIdField?: string;
-  moveBetweenClinics?: boolean;
-}
-
 export const EXIT = { ok: 0, fatal: 1, someFailed: 2 } as const;
 
-export function registerImportCommand(program: Command): void {
-  program
-    .command('import [file]')
-    .description('import a CSV file (or records pulled from a FHIR R4 EMR with --from) into a platform')
-    .option('--target <target>', 'target platform', 'oncall')
-    .option('--type <type>', `record type: ${RECORD_TYPES.join(' | ')}`, 'contacts')
-    .option('--mapping <template-or-file>', 'a saved mapping template name, or a JSON mapping file (docs/mapping-format.md)')
-    .option('--division <division>', 'division (URL or id) for rows that do not name one')
-    .option('--provider <provider>', 'provider (URL or id) for rows that do not name one')
-    .option('--emr-id-field <id>', 'roster custom field (id) that holds the EMR id (default ONCALL_EMR_ID_FIELD)')
-    .option('--update', 'update records that already exist when a mapped field changed (default: skip them)')
-    .option('--move-between-clinics', 'move patients found in another division (clinic) into this one (default: leave them there and report them)')
-    .option('--dry-run', 'validate and compare with the platform, send nothing')
-    .option('--report <out.csv>', 'write the per-row report to this file')
-    .option('--from <fhir-base-url>', 'pull records from this FHIR R4 server instead of a file')
-    .option('--resource <type>', 'with --from: Patient or Appointment', 'Patient')
-    .option('--no-bulk', 'with --from: use paged search even when the server offers $export')
-    .option('--no-progress', 'no progress bar')
-    .action(async (file: string | undefined, opts: ImportOpts) => {
-      process.exitCode = await runImport(file, opts);
-    });
-}
-
-async function runImport(file: string | undefined, opts: ImportOpts): Promise<number> {
+/** `ehr-bridge import`; its options are declared in ./import-command.ts (light, for a fast `--help`). */
+export async function runImport(file: string | undefined, opts: ImportOpts): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   if (opts.target !== 'oncall') return fail(`unknown target "${opts.target}" (supported: oncall)`);
@@ -115,7 +77,7 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
     const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
       ? csvStagingEvents(createReadStream(file), staging)
-      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults });
+      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providerEmail: oncallProviderEmail(ctx.oncall()) });
     const staged = await svc.stage(run.id, events);
     out(`read ${staged.totalRows} row(s): ${staged.totalRows - staged.invalidRows} valid, ${staged.invalidRows} with problems`);
     if (staged.invalidRows) {
@@ -124,6 +86,10 @@ async function runImport(file: string | undefined, opts: ImportOpts): Promise<nu
         for (const e of p.errors as { message: string; field: string }[]) err(`  line ${p.line}: ${e.message}`);
       }
       if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
+    }
+    if (!file && recordType === 'appointments') {
+      const fb = await participantEmailFallbackRows(ctx.store.db, run.id);
+      if (fb.count) out(`${fb.count} appointment(s), e.g. line(s) ${fb.sample.join(', ')}: ${fb.message} (mapping option participantEmailFallback)`);
     }
 
     const pre = await svc.preflight(run.id, { remember: true });

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { getEhrSandboxInfo } from '../../sandboxes/ehr/plugin.js';
-import { buildStandaloneSandboxes } from '../../sandboxes/standalone.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export function registerSandboxCommand(program: Command): void {
@@ -11,6 +9,11 @@ export function registerSandboxCommand(program: Command): void {
     .option('--host <host>', 'address to listen on (a non-loopback address puts /_admin behind SANDBOX_ADMIN_TOKEN)', '127.0.0.1')
     .option('--ehr-mllp-port <port>', 'MLLP port of the EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
     .action(async (opts: { port: string; host: string; ehrMllpPort?: string }) => {
+      // Loaded here, not at the top: `ehr-bridge --help` must not load fastify.
+      const [{ getEhrSandboxInfo }, { buildStandaloneSandboxes }] = await Promise.all([
+        import('../../sandboxes/ehr/plugin.js'),
+        import('../../sandboxes/standalone.js'),
+      ]);
       const mllpPort = Number(opts.ehrMllpPort ?? process.env.EHR_BRIDGE_EHR_MLLP_PORT ?? 2575);
       const sandboxes = await buildStandaloneSandboxes({ host: opts.host, mllpPort });
       const { app } = sandboxes;

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { stopOnSignal } from '../stop-on-signal.js';
-import { oncallTargetLine, sandboxBannerLines } from '../../sandboxes/banner.js';
 import type { AdminLogin } from '../../http/auth/admin-account.js';
-import { startServer } from '../../server/start.js';
 
 /**
  * The admin login as the banner shows it: the password itself only on the start that generated
@@ -26,6 +24,11 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (default PORT or 8080)')
     .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
     .action(async (opts: { port?: string; ehrMllpPort?: string }) => {
+      // Loaded here, not at the top: `ehr-bridge --help` must not load the server.
+      const [{ startServer }, { oncallTargetLine, sandboxBannerLines }] = await Promise.all([
+        import('../../server/start.js'),
+        import('../../sandboxes/banner.js'),
+      ]);
       const server = await startServer({
         ...(opts.port ? { port: Number(opts.port) } : {}),
         ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: Number(opts.ehrMllpPort) } } : {}),
