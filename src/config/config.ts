@@ -124,6 +124,12 @@ export const configSchema = z.object({
     requestsPerSecond: intFromEnv(0),
     timeoutMs: intFromEnv(15_000),
     maxRetries: intFromEnv(6),
+    /**
+     * OnCall's own web page of a record, for the "open in OnCall" link of the run report: an
+     * address with `{kind}` (contacts, appointments) and `{id}`, or a base URL that gets
+     * `/{kind}/{id}/` appended. Unset: no such link (the in-app view still works).
+     */
+    webUrl: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) address is required').optional(),
   }),
   /** The EMR the FHIR API's Patient/Encounter come from. Unset → the sandbox FHIR EMR of the embedded run. */
   emr: z.object({
@@ -212,6 +218,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       requestsPerSecond: pick('ONCALL_REQUESTS_PER_SECOND'),
       timeoutMs: pick('ONCALL_TIMEOUT_MS'),
       maxRetries: pick('ONCALL_MAX_RETRIES'),
+      webUrl: pick('ONCALL_WEB_URL'),
     }),
     emr: strip({ fhirUrl: pick('EHR_BRIDGE_EMR_FHIR_URL'), bearerToken: pick('EHR_BRIDGE_EMR_FHIR_TOKEN'), timeoutMs: pick('EHR_BRIDGE_EMR_TIMEOUT_MS'), pageTokenSecret: pick('EHR_BRIDGE_PAGE_TOKEN_SECRET') }),
     oauth: strip({

@@ -64,6 +64,8 @@ export interface ImportRunsTable {
   updated_at: string;
   /** When the retention job purged the patient data of this run's rows (migration 0007). */
   rows_purged_at?: string | null;
+  /** What the run is doing before sending, as JSON (`RunProgress`, migration 0008). */
+  progress?: string | null;
 }
 
 export interface ImportRowsTable {

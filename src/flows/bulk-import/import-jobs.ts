@@ -7,7 +7,8 @@ import { ChunkIncomplete, processChunk, RunAborted } from './process-chunk.js';
 import type { RunRow, RunStore } from './run-store.js';
 import { CHUNK_SIZE } from './run-status.js';
 import { scanExisting } from './scan-existing.js';
-import type { ImportTarget } from './targets/import-target.js';
+import type { ImportTarget, ScanProgress } from './targets/import-target.js';
+import { PREPARING, SENDING } from './run-progress.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 
 export const IMPORT_JOBS = { prepare: 'import.prepare', chunk: 'import.chunk' } as const;
@@ -40,13 +41,22 @@ export function importJobHandlers(deps: ImportJobDeps): JobHandlers {
       if (run.options.scanExisting) {
         try {
           let n = 0;
-          for await (const _ of scanExisting(deps.xrefs, target)) n++;
+          await deps.runs.setProgress(runId, PREPARING);
+          // Each page's figures are written as they come (a page is 100 records), so the run page
+          // can say "Looking for patients already in OnCall: 1,200 of 5,000".
+          let writing = Promise.resolve();
+          const onPage: ScanProgress = ({ listed, count }) => {
+            writing = writing.then(() => deps.runs.setProgress(runId, { phase: 'preparing', checked: listed, total: Math.max(count, listed) }));
+          };
+          for await (const _ of scanExisting(deps.xrefs, target, true, onPage)) n++;
+          await writing;
           job.logger.info({ runId, existing: n }, 'import: scanned existing records');
         } catch (e) {
           if (isPartnerError(e) && e.kind === 'auth') return abortRun(deps, runId, e.message);
           throw e;
         }
       }
+      await deps.runs.setProgress(runId, SENDING);
       await enqueueOpenChunks(deps, runId);
     },
 

@@ -7,7 +7,8 @@ import { enqueueOpenChunks, IMPORT_JOBS, importJobHandlers } from './import-jobs
 import { ProgressTracker } from './progress.js';
 import type { RunOptions } from './run-options.js';
 import { RunStore, type RowCounts, type RunRow } from './run-store.js';
-import type { RunStatus } from './run-status.js';
+import { isFinished, type RunStatus } from './run-status.js';
+import { PREPARING, SENDING, type RunPhase } from './run-progress.js';
 import { stageRows, type StagingEvent, type StagingResult } from './stage-rows.js';
 import type { ImportTarget } from './targets/import-target.js';
 import { mappingTemplateSchema } from './mapping/template.js';
@@ -60,7 +61,12 @@ export interface RunSummary {
   done: number;
   remaining: number;
   ratePerSecond: number;
+  /** Seconds left, smoothed; null until meaningful (eta.ts) and while paused or preparing. */
   etaSeconds: number | null;
+  /** What a started run is doing: `preparing` (looking for records already there) or `sending`. */
+  phase: RunPhase | null;
+  /** While preparing: platform records looked at, of the platform's total (null until known). */
+  preparing: { checked: number; total: number | null } | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -194,7 +200,8 @@ export class ImportService {
       ...(opts.moveBetweenDivisions === undefined ? {} : { moveBetweenDivisions: opts.moveBetweenDivisions }),
     };
     const ok = await this.deps.db.transaction().execute(async (trx) => {
-      const moved = await this.runs.transition(runId, ['ready'], 'running', { started_at: new Date().toISOString(), options: JSON.stringify(options) }, trx);
+      const progress = JSON.stringify(options.scanExisting ? PREPARING : SENDING);
+      const moved = await this.runs.transition(runId, ['ready'], 'running', { started_at: new Date().toISOString(), options: JSON.stringify(options), progress }, trx);
       if (moved) await this.deps.queue.add({ name: IMPORT_JOBS.prepare, payload: { runId }, jobKey: `import-prepare:${runId}` }, trx);
       return moved;
     });
@@ -238,7 +245,8 @@ export class ImportService {
     const c: RowCounts = await this.runs.counts(run.id);
     const done = c.created + c.updated + c.skipped + c.failed;
     const remaining = c.pending + c.in_flight;
-    const { ratePerSecond, etaSeconds } = this.progress.observe(run.id, done, remaining, run.status === 'running');
+    const preparing = run.progress?.phase === 'preparing' && !isFinished(run.status);
+    const { ratePerSecond, etaSeconds } = this.progress.observe(run.id, done, remaining, run.status === 'running' && !preparing);
     return {
       id: run.id,
       target: run.target,
@@ -262,6 +270,8 @@ export class ImportService {
       remaining,
       ratePerSecond,
       etaSeconds,
+      phase: run.progress?.phase ?? null,
+      preparing: preparing ? { checked: run.progress!.checked, total: run.progress!.total } : null,
       createdAt: run.createdAt,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,

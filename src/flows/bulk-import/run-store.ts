@@ -6,6 +6,7 @@ import type { ImportRunsTable } from '../../store/schema.js';
 import type { RowStatus, RunStatus } from './run-status.js';
 import { INTENT_MESSAGE, ROW_STATUSES, type WriteIntent } from './run-status.js';
 import type { RunOptions } from './run-options.js';
+import { parseRunProgress, type RunProgress } from './run-progress.js';
 
 export interface RunRow {
   id: string;
@@ -23,6 +24,8 @@ export interface RunRow {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** What a started run is doing: preparing (with figures) or sending; null before it started. */
+  progress: RunProgress | null;
 }
 
 export type RowCounts = Record<RowStatus, number>;
@@ -69,6 +72,7 @@ function toRun(r: ImportRunsTable): RunRow {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     updatedAt: r.updated_at,
+    progress: parseRunProgress(r.progress),
   };
 }
 
@@ -122,7 +126,7 @@ export class RunStore {
     id: string,
     from: readonly RunStatus[],
     to: RunStatus,
-    extra: Partial<Pick<ImportRunsTable, 'started_at' | 'finished_at' | 'error' | 'total_rows' | 'invalid_rows' | 'options'>> = {},
+    extra: Partial<Pick<ImportRunsTable, 'started_at' | 'finished_at' | 'error' | 'total_rows' | 'invalid_rows' | 'options' | 'progress'>> = {},
     trx: DbOrTrx = this.db,
   ): Promise<boolean> {
     const r = await trx
@@ -132,6 +136,11 @@ export class RunStore {
       .where('status', 'in', [...from])
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Records what the run is doing (see run-progress.ts); a display figure, no state change. */
+  async setProgress(id: string, progress: RunProgress): Promise<void> {
+    await this.db.updateTable('import_runs').set({ progress: JSON.stringify(progress) }).where('id', '=', id).execute();
   }
 
   async setOptions(id: string, options: RunOptions): Promise<void> {

@@ -59,7 +59,7 @@ describe('import API', () => {
     expect(report.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = String(report.body).replace(/^\uFEFF/, '').trim().split(/\r?\n/);
     expect(lines).toHaveLength(21);
-    expect(lines.find((l) => l.startsWith('6,'))).toMatch(/^6,failed,/);
+    expect(lines.find((l) => l.startsWith('6,'))).toMatch(/^6,left out,/);
     expect(lines.find((l) => l.startsWith('2,'))).toMatch(/^2,created,emr-0,http/);
     expect(String(report.body)).not.toMatch(/,=HYPERLINK/);
     expect((await call(`/api/imports/${run.id}/start`, json({}))).status).toBe(409);

@@ -86,6 +86,9 @@ export interface AppointmentListOptions {
   pageSize?: number;
 }
 
+/** After each page of a listing: objects listed so far, and the listing's `count` (all pages). */
+export type OnPage = (progress: { listed: number; count: number }) => void;
+
 type Method = 'GET' | 'POST' | 'PATCH';
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: PartnerError };
 
@@ -153,15 +156,15 @@ export class OncallClient {
     return collect(this.paginate(this.url('/divisions/', { page_size: ONCALL_MAX_PAGE_SIZE }), DivisionSchema));
   }
 
-  /** Roster contacts, page after page following `next`. */
-  async *contacts(filters: ContactFilters = {}): AsyncGenerator<Contact> {
+  /** Roster contacts, page after page following `next`; `onPage` hears how far the listing got. */
+  async *contacts(filters: ContactFilters = {}, onPage?: OnPage): AsyncGenerator<Contact> {
     const query = {
       name: filters.name,
       email: filters.email,
       phone: filters.phone,
       page_size: clampPageSize(filters.pageSize),
     };
-    yield* this.paginate(this.url('/contacts/', query), ContactSchema);
+    yield* this.paginate(this.url('/contacts/', query), ContactSchema, onPage);
   }
 
   async getContact(urlOrId: string | number): Promise<Contact> {
@@ -178,12 +181,12 @@ export class OncallClient {
     return this.call('PATCH', this.objectUrl('contacts', urlOrId), ContactSchema, valid);
   }
 
-  async *appointments(opts: AppointmentListOptions = {}): AsyncGenerator<Appointment> {
+  async *appointments(opts: AppointmentListOptions = {}, onPage?: OnPage): AsyncGenerator<Appointment> {
     const path =
       opts.contact === undefined
         ? '/appointments/'
         : `${new URL(this.objectUrl('contacts', opts.contact)).pathname.slice(this.basePathLength())}appointments/`;
-    yield* this.paginate(this.url(path, { page_size: clampPageSize(opts.pageSize) }), AppointmentSchema);
+    yield* this.paginate(this.url(path, { page_size: clampPageSize(opts.pageSize) }), AppointmentSchema, onPage);
   }
 
   async getAppointment(urlOrId: string | number): Promise<Appointment> {
@@ -221,9 +224,10 @@ export class OncallClient {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async *paginate<T>(firstUrl: string, item: z.ZodType<T>): AsyncGenerator<T> {
+  private async *paginate<T>(firstUrl: string, item: z.ZodType<T>, onPage?: OnPage): AsyncGenerator<T> {
     const schema = pageSchema(item);
     const seen = new Set<string>();
+    let listed = 0;
     let next: string | null | undefined = firstUrl;
     while (next) {
       const target = this.rebase(next);
@@ -232,6 +236,8 @@ export class OncallClient {
       }
       seen.add(target);
       const page = await this.call('GET', target, schema);
+      listed += page.results.length;
+      onPage?.({ listed, count: page.count });
       for (const row of page.results) yield row as T;
       next = page.next;
     }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPartnerError } from '../partner-error.js';
-import type { OncallClient } from './client.js';
+import type { OncallClient, OnPage } from './client.js';
 import { ONCALL_ASSUMPTIONS } from './config.js';
 import type { Appointment, AppointmentCreate, Contact, ContactCreate } from './schemas.js';
 
@@ -102,9 +102,9 @@ export async function findAppointmentByEmrId(
 export async function* scanAppointmentsByEmrId(
   client: AppointmentSource,
   metadataKey: string = ONCALL_ASSUMPTIONS.defaultEmrIdMetadataKey,
-  opts: { contact?: string | number } = {},
+  opts: { contact?: string | number; onPage?: OnPage } = {},
 ): AsyncGenerator<[string, Appointment]> {
-  for await (const appt of client.appointments(opts.contact === undefined ? {} : { contact: opts.contact })) {
+  for await (const appt of client.appointments(opts.contact === undefined ? {} : { contact: opts.contact }, opts.onPage)) {
     const id = emrIdOfAppointment(appt, metadataKey);
     if (id !== undefined) yield [id, appt];
   }

@@ -1,6 +1,12 @@
 import type { ImportRecord } from '../mapping/import-record.js';
 
 /**
+ * Told after each page of the platform's listing: objects looked at so far, and the platform's
+ * total (`count` of the listing), so a run can say "1,200 of 5,000" while it prepares.
+ */
+export type ScanProgress = (progress: { listed: number; count: number }) => void;
+
+/**
  * What the import engine needs from a target platform, for one kind of record. One adapter per
  * (platform, record type): adding a platform (Teladoc Solo) adds adapters, the engine and its
  * exactly-once logic stay as they are.
@@ -18,7 +24,7 @@ export interface ImportTarget<Payload = unknown> {
    * is the part of the platform a record lives in (an OnCall division: a clinic); matching is
    * done within one scope, so a record of another clinic is never taken for this one.
    */
-  scanExisting(): AsyncGenerator<{ key: string; url: string; scope: string }>;
+  scanExisting(onPage?: ScanProgress): AsyncGenerator<{ key: string; url: string; scope: string }>;
   /** The scope (division path, e.g. `/divisions/2/`) a prepared payload is written to. */
   scopeOf(payload: Payload): string;
   /** Creates the object; returns its URL. Not idempotent: never called twice blindly. */

@@ -8,7 +8,7 @@ import type { MappingOptions } from '../mapping/template.js';
 import type { RunOptions } from '../run-options.js';
 import { splitParticipants } from '../validation/participants.js';
 import { recordToAppointment } from '../validation/to-fhir.js';
-import type { ImportTarget } from './import-target.js';
+import type { ImportTarget, ScanProgress } from './import-target.js';
 import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
 
 export interface OncallAppointmentsSettings {
@@ -76,8 +76,8 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
     return out;
   }
 
-  async *scanExisting() {
-    for await (const [emrId, appt] of scanAppointmentsByEmrId(this.client, this.s.emrIdMetadataKey)) {
+  async *scanExisting(onPage?: ScanProgress) {
+    for await (const [emrId, appt] of scanAppointmentsByEmrId(this.client, this.s.emrIdMetadataKey, onPage ? { onPage } : {})) {
       yield { key: `emr:${emrId}`, url: appt.url, scope: divisionPath(appt.division) };
     }
   }

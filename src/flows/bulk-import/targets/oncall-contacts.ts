@@ -6,7 +6,7 @@ import { IDENTIFIER_SYSTEMS } from '../../../domain/identifiers.js';
 import type { ImportRecord } from '../mapping/import-record.js';
 import type { RunOptions } from '../run-options.js';
 import { recordToPatient } from '../validation/to-fhir.js';
-import type { ImportTarget } from './import-target.js';
+import type { ImportTarget, ScanProgress } from './import-target.js';
 import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
 
 export interface OncallContactsSettings {
@@ -64,13 +64,13 @@ export class OncallContactsTarget implements ImportTarget<ContactCreate> {
    * patient of another clinic is recognised as such. Labels come from `custom_field_names`
    * (there is no endpoint listing fields), learned during the same pass.
    */
-  async *scanExisting() {
+  async *scanExisting(onPage?: ScanProgress) {
     const own = this.s.emrIdField;
     const labelFields = new Set([own, ...(this.s.labelFields ?? [])]);
     const labels = new Set<string>();
     const candidates: { label: string; value: string; url: string; scope: string }[] = [];
     const seen = new Set<string>();
-    for await (const contact of this.client.contacts()) {
+    for await (const contact of this.client.contacts({}, onPage)) {
       const values = contact.custom_field_values ?? {};
       const names = contact.custom_field_names ?? {};
       const scope = divisionPath(contact.division);
