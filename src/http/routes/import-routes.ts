@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RECORD_TYPES, TARGET_SYSTEMS } from '../../domain/identifiers.js';
 import { ImportError } from '../../flows/bulk-import/import-service.js';
 import { mappingTemplateSchema } from '../../flows/bulk-import/mapping/template.js';
-import { writeReportCsv } from '../../flows/bulk-import/report.js';
+import { attachmentHeader, reportFileName, writeReportCsv } from '../../flows/bulk-import/report.js';
 import { ROW_STATUSES } from '../../flows/bulk-import/run-status.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
@@ -230,7 +230,8 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     wrap(async () => {
       const run = await svc().require(req.params.id);
       reply.header('content-type', 'text/csv; charset=utf-8');
-      reply.header('content-disposition', `attachment; filename="import-${run.id}-report.csv"`);
+      // The imported file's name and the day, in the page's words (report.ts).
+      reply.header('content-disposition', attachmentHeader(reportFileName(run)));
       return reply.send(writeReportCsv(svc().runs, run));
     }),
   );
