@@ -2,6 +2,8 @@
  * Real-browser helpers shared by the e2e test and the browser benchmark: Debian's chromium
  * driven by playwright-core (never a downloaded browser), and the sign-in step.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -54,4 +56,36 @@ export async function fitsTheScreen(page: Page): Promise<void> {
       .map((el) => el.textContent),
   );
   expect(clipped).toEqual([]);
+}
+
+/** One accessibility problem axe-core found: the rule, its impact and where (CSS selectors). */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core in the page and returns its "serious" and "critical" violations. The engine's
+ * Content-Security-Policy runs only its own scripts, so axe is not added as a <script> tag: its
+ * source is evaluated through the DevTools protocol, which the page's policy does not govern.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact?: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, targets: v.nodes.map((n) => n.target.map(String).join(' ')) }));
+  });
+}
+
+/** No "serious" or "critical" axe-core violation on the page as it is now. */
+export async function expectAccessible(page: Page, what = page.url()): Promise<void> {
+  expect(await axeViolations(page), `axe-core on ${what}`).toEqual([]);
 }

@@ -1,6 +1,9 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Group, Loader, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Code, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { formatDateTime } from '../format/format.js';
+import { confirmAction } from '../layout/confirm.js';
+import { CopySecret } from '../layout/copy-secret.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { useCreateOauthClient, useOauthClients, useRevokeOauthClient, type OauthClientView } from './clients-api.js';
 
 /**
@@ -15,6 +18,53 @@ export function ClientsPage() {
   const [scopes, setScopes] = useState<string[]>(['SEND_TO_EHR']);
   const [created, setCreated] = useState<(OauthClientView & { secret: string }) | null>(null);
   const functional = Object.entries(clients.data?.scopes.functional ?? {});
+
+  const columns: Column<OauthClientView>[] = [
+    { key: 'name', label: 'Name', render: (c) => c.name },
+    { key: 'id', label: 'Client id', render: (c) => <Code style={{ overflowWrap: 'anywhere' }}>{c.id}</Code> },
+    {
+      key: 'scopes',
+      label: 'Scopes',
+      render: (c) => (
+        <Group gap={4}>
+          {c.scopes.map((s) => (
+            <Badge key={s} variant="light" size="sm">
+              {s}
+            </Badge>
+          ))}
+        </Group>
+      ),
+    },
+    { key: 'created', label: 'Created', render: (c) => formatDateTime(c.createdAt) },
+    { key: 'used', label: 'Last token', render: (c) => (c.lastUsedAt ? formatDateTime(c.lastUsedAt) : 'Never') },
+    {
+      key: 'actions',
+      label: '',
+      align: 'right',
+      render: (c) =>
+        c.revokedAt ? (
+          <Badge color="gray">Revoked</Badge>
+        ) : (
+          <Button
+            size="xs"
+            color="red"
+            variant="light"
+            aria-label={`Revoke the client ${c.name}`}
+            loading={revoke.isPending && revoke.variables === c.id}
+            onClick={() =>
+              confirmAction({
+                title: `Revoke the client ${c.name}?`,
+                message: 'Its tokens stop working at once, and it cannot get new ones. This cannot be undone.',
+                confirmLabel: 'Revoke the client',
+                onConfirm: () => revoke.mutate(c.id),
+              })
+            }
+          >
+            Revoke
+          </Button>
+        ),
+    },
+  ];
 
   return (
     <Stack gap="lg">
@@ -60,15 +110,11 @@ export function ClientsPage() {
         </form>
       </Card>
       {created && (
-        <Alert color="green" title={`Client ${created.name} created`} withCloseButton onClose={() => setCreated(null)}>
-          <Stack gap={4}>
+        <Alert color="green" title={`Client ${created.name} created`} withCloseButton closeButtonLabel="Close" onClose={() => setCreated(null)}>
+          <Stack gap="xs">
             <Text size="sm">Copy the secret now: it is not shown again.</Text>
-            <Text size="sm">
-              client_id: <Code data-testid="new-client-id">{created.id}</Code>
-            </Text>
-            <Text size="sm">
-              client_secret: <Code data-testid="new-client-secret">{created.secret}</Code>
-            </Text>
+            <CopySecret label="Client id" value={created.id} testId="new-client-id" />
+            <CopySecret label="Client secret" value={created.secret} testId="new-client-secret" />
           </Stack>
         </Alert>
       )}
@@ -79,56 +125,7 @@ export function ClientsPage() {
         </Alert>
       )}
       {(clients.data?.items.length ?? 0) > 0 && (
-        <Table verticalSpacing="sm" aria-label="API clients">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Client id</Table.Th>
-              <Table.Th>Scopes</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Last token</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {clients.data!.items.map((c) => (
-              <Table.Tr key={c.id}>
-                <Table.Td>{c.name}</Table.Td>
-                <Table.Td>
-                  <Code>{c.id}</Code>
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {c.scopes.map((s) => (
-                      <Badge key={s} variant="light" size="sm">
-                        {s}
-                      </Badge>
-                    ))}
-                  </Group>
-                </Table.Td>
-                <Table.Td>{formatDateTime(c.createdAt)}</Table.Td>
-                <Table.Td>{formatDateTime(c.lastUsedAt)}</Table.Td>
-                <Table.Td ta="right">
-                  {c.revokedAt ? (
-                    <Badge color="gray">Revoked</Badge>
-                  ) : (
-                    <Button
-                      size="xs"
-                      color="red"
-                      variant="light"
-                      loading={revoke.isPending && revoke.variables === c.id}
-                      onClick={() => {
-                        if (window.confirm(`Revoke ${c.name}? Its tokens stop working at once.`)) revoke.mutate(c.id);
-                      }}
-                    >
-                      Revoke
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <ResponsiveTable label="API clients" data={clients.data!.items} columns={columns} rowKey={(c) => c.id} minWidth={760} />
       )}
     </Stack>
   );

@@ -1,9 +1,10 @@
-import { Alert, Button, Card, Code, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { ApiError } from '../api/http.js';
 import { formatBytes, formatDateTime } from '../format/format.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { AppLink } from '../router/app-link.js';
-import { DeliveryStatusBadge } from './delivery-status.js';
-import { useDocument, useResend, type DeliveryDetail } from './documents-api.js';
+import { DELIVERY_STATUS_TEXT, DeliveryStatusBadge } from './delivery-status.js';
+import { useDocument, useResend, type AttemptView, type DeliveryDetail } from './documents-api.js';
 import { DOCUMENTS_PATH } from './paths.js';
 
 /**
@@ -19,10 +20,15 @@ export function DocumentPage({ transactionId }: { transactionId: string }) {
   if (doc.isError) {
     const notFound = doc.error instanceof ApiError && doc.error.status === 404;
     return (
-      <Alert color="red" role="alert" title={notFound ? 'This document is not known' : 'The document could not be loaded'}>
-        {notFound ? 'Its tracking period may be over. ' : `${doc.error.message} `}
-        <AppLink to={DOCUMENTS_PATH}>Back to the documents</AppLink>
-      </Alert>
+      <Stack gap="lg">
+        <Title order={1} size="h2">
+          Document
+        </Title>
+        <Alert color="red" role="alert" title={notFound ? 'This document is not known' : 'The document could not be loaded'}>
+          {notFound ? 'Its tracking period may be over. ' : `${doc.error.message} `}
+          <AppLink to={DOCUMENTS_PATH}>Back to the documents</AppLink>
+        </Alert>
+      </Stack>
     );
   }
   const d = doc.data;
@@ -87,6 +93,27 @@ function Field({ label, value }: { label: string; value: string }) {
   );
 }
 
+/** A status in staff words ("Failed", not entered-in-error). */
+function statusWord(status: string): string {
+  return Object.hasOwn(DELIVERY_STATUS_TEXT, status) ? DELIVERY_STATUS_TEXT[status as keyof typeof DELIVERY_STATUS_TEXT].label : 'Other';
+}
+
+const ATTEMPT_COLUMNS: Column<AttemptView>[] = [
+  { key: 'attempt', label: 'Attempt', render: (a) => a.attempt },
+  { key: 'started', label: 'Started', render: (a) => formatDateTime(a.startedAt) },
+  { key: 'outcome', label: 'Outcome', render: (a) => a.outcome ?? 'in flight' },
+  { key: 'answer', label: 'Answer', render: (a) => a.ackCode ?? '–' },
+  {
+    key: 'detail',
+    label: 'Detail',
+    render: (a) => (
+      <Text size="sm" style={{ wordBreak: 'break-word' }}>
+        {a.detail ?? ''}
+      </Text>
+    ),
+  },
+];
+
 function Delivery({ delivery: del }: { delivery: DeliveryDetail }) {
   return (
     <Card withBorder>
@@ -107,34 +134,15 @@ function Delivery({ delivery: del }: { delivery: DeliveryDetail }) {
             {del.statusReason}
           </Alert>
         )}
-        <Table verticalSpacing={4} aria-label={`Attempts of delivery ${del.seq}`}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Attempt</Table.Th>
-              <Table.Th>Started</Table.Th>
-              <Table.Th>Outcome</Table.Th>
-              <Table.Th>Answer</Table.Th>
-              <Table.Th>Detail</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {del.attemptLog.map((a) => (
-              <Table.Tr key={a.attempt}>
-                <Table.Td>{a.attempt}</Table.Td>
-                <Table.Td>{formatDateTime(a.startedAt)}</Table.Td>
-                <Table.Td>{a.outcome ?? 'in flight'}</Table.Td>
-                <Table.Td>{a.ackCode ?? '–'}</Table.Td>
-                <Table.Td>
-                  <Text size="sm" style={{ wordBreak: 'break-word' }}>
-                    {a.detail ?? ''}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <ResponsiveTable
+          label={`Attempts of delivery ${del.seq}`}
+          data={del.attemptLog}
+          columns={ATTEMPT_COLUMNS}
+          rowKey={(a) => String(a.attempt)}
+          tableProps={{ verticalSpacing: 4 }}
+        />
         <Text size="xs" c="dimmed">
-          History: {del.events.map((e) => `${e.status} ${formatDateTime(e.at)}`).join(' → ')}
+          History: {del.events.map((e) => `${statusWord(e.status)} ${formatDateTime(e.at)}`).join(' → ')}
         </Text>
         {del.messagePreview && (
           <Stack gap={4}>

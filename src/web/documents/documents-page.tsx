@@ -1,12 +1,50 @@
-import { Alert, Group, Loader, Pagination, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Group, Loader, Pagination, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { formatBytes, formatCount, formatDateTime } from '../format/format.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { AppLink } from '../router/app-link.js';
 import { DELIVERY_STATUS_TEXT, DeliveryStatusBadge } from './delivery-status.js';
-import { useDocuments, type DeliveryStatus } from './documents-api.js';
+import { useDocuments, type DeliveryStatus, type DocumentRow } from './documents-api.js';
 import { documentPath } from './paths.js';
 
 const PAGE = 50;
+
+const COLUMNS: Column<DocumentRow>[] = [
+  { key: 'received', label: 'Received', render: (d) => <AppLink to={documentPath(d.transactionId)}>{formatDateTime(d.createdAt)}</AppLink> },
+  {
+    key: 'title',
+    label: 'Title',
+    render: (d) => (
+      <>
+        <Text size="sm" lineClamp={1} maw={280}>
+          {d.title ?? '–'}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {d.contentType} · LOINC {d.documentType}
+        </Text>
+      </>
+    ),
+  },
+  {
+    key: 'status',
+    label: 'Status',
+    render: (d) => (
+      <>
+        <DeliveryStatusBadge status={d.status} size="sm" />
+        {d.statusReason && d.status !== 'completed' && (
+          <Text size="xs" c="dimmed" lineClamp={2} maw={260}>
+            {d.statusReason}
+          </Text>
+        )}
+      </>
+    ),
+  },
+  { key: 'route', label: 'Route', render: (d) => d.route },
+  { key: 'from', label: 'From', render: (d) => d.client.name },
+  { key: 'size', label: 'Size', align: 'right', render: (d) => formatBytes(d.size) },
+  { key: 'attempts', label: 'Attempts', align: 'right', render: (d) => formatCount(d.attempts) },
+  { key: 'delivered', label: 'Delivered', render: (d) => formatDateTime(d.sentAt) },
+];
 
 /**
  * Documents sent to hospital EHRs (/documents): the latest status of each sending, filters by
@@ -69,54 +107,7 @@ export function DocumentsPage() {
         </Alert>
       )}
       {docs.isSuccess && items.length === 0 && <Text c="dimmed">No document matches.</Text>}
-      {items.length > 0 && (
-        <Table.ScrollContainer minWidth={900}>
-          <Table highlightOnHover verticalSpacing="sm" aria-label="Documents">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Received</Table.Th>
-                <Table.Th>Title</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Route</Table.Th>
-                <Table.Th>From</Table.Th>
-                <Table.Th ta="right">Size</Table.Th>
-                <Table.Th ta="right">Attempts</Table.Th>
-                <Table.Th>Delivered</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((d) => (
-                <Table.Tr key={d.transactionId}>
-                  <Table.Td>
-                    <AppLink to={documentPath(d.transactionId)}>{formatDateTime(d.createdAt)}</AppLink>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={1} maw={280}>
-                      {d.title ?? '–'}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {d.contentType} · LOINC {d.documentType}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <DeliveryStatusBadge status={d.status} size="sm" />
-                    {d.statusReason && d.status !== 'completed' && (
-                      <Text size="xs" c="dimmed" lineClamp={2} maw={260}>
-                        {d.statusReason}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{d.route}</Table.Td>
-                  <Table.Td>{d.client.name}</Table.Td>
-                  <Table.Td ta="right">{formatBytes(d.size)}</Table.Td>
-                  <Table.Td ta="right">{formatCount(d.attempts)}</Table.Td>
-                  <Table.Td>{formatDateTime(d.sentAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+      {items.length > 0 && <ResponsiveTable label="Documents" data={items} columns={COLUMNS} rowKey={(d) => d.transactionId} minWidth={900} tableProps={{ highlightOnHover: true }} />}
       {total > PAGE && <Pagination total={Math.ceil(total / PAGE)} value={page} onChange={setPage} aria-label="Pages" />}
     </Stack>
   );

@@ -1,4 +1,4 @@
-import { AppShell, Burger, Button, Container, Group, NavLink, Text } from '@mantine/core';
+import { Anchor, AppShell, Burger, Button, Container, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure, useWindowEvent } from '@mantine/hooks';
 import { useEffect, type MouseEvent, type ReactNode } from 'react';
 import { useLogout } from '../api/queries.js';
@@ -54,22 +54,28 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
                   aria-expanded={menuOpen}
                   aria-controls={MENU_ID}
                 />
-                <Text fw={700} size="lg" c="teal.8" style={{ whiteSpace: 'nowrap' }}>
+                <Text fw={700} size="lg" c="teal.9" style={{ whiteSpace: 'nowrap' }}>
                   EHR Bridge
                 </Text>
               </Group>
               <Group component="nav" aria-label="Main" gap="md" wrap="nowrap" visibleFrom={BREAKPOINT}>
-                {NAV_LINKS.map((l) => (
-                  <AppLink
-                    key={l.to}
-                    to={l.to}
-                    fw={l.active(pathname) ? 700 : 400}
-                    aria-current={l.active(pathname) ? 'page' : undefined}
-                    style={{ whiteSpace: 'nowrap' }}
-                  >
-                    {l.label}
-                  </AppLink>
-                ))}
+                {NAV_LINKS.map((l) =>
+                  l.external ? (
+                    <Anchor key={l.to} href={l.to} style={{ whiteSpace: 'nowrap' }}>
+                      {l.label}
+                    </Anchor>
+                  ) : (
+                    <AppLink
+                      key={l.to}
+                      to={l.to}
+                      fw={l.active(pathname) ? 700 : 400}
+                      aria-current={l.active(pathname) ? 'page' : undefined}
+                      style={{ whiteSpace: 'nowrap' }}
+                    >
+                      {l.label}
+                    </AppLink>
+                  ),
+                )}
               </Group>
             </Group>
             <Group gap="sm" wrap="nowrap">
@@ -106,7 +112,7 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
             active={l.active(pathname)}
             aria-current={l.active(pathname) ? 'page' : undefined}
             // Closed here too: a link to the page already shown changes no pathname.
-            onClick={(e: MouseEvent<HTMLAnchorElement>) => followInApp(e, l.to) && menu.close()}
+            onClick={l.external ? undefined : (e: MouseEvent<HTMLAnchorElement>) => followInApp(e, l.to) && menu.close()}
             fw={l.active(pathname) ? 700 : 500}
           />
         ))}

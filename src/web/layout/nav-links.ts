@@ -1,3 +1,4 @@
+import { API_KEYS_PATH } from '../api-keys/api-keys-page.js';
 import { SEND_TO_EHR_NAV_LINKS } from '../documents/send-to-ehr-pages.js';
 
 /** One entry of the main navigation, shown inline on wide screens and in the menu on phones. */
@@ -6,6 +7,8 @@ export interface NavItem {
   label: string;
   /** Whether the current page belongs to this entry (shown in bold / highlighted). */
   active: (pathname: string) => boolean;
+  /** Served by the engine outside the app (the API docs): a plain link, not an in-app navigation. */
+  external?: boolean;
 }
 
 const under = (to: string) => (pathname: string) => pathname === to || pathname.startsWith(`${to}/`);
@@ -15,4 +18,7 @@ export const NAV_LINKS: readonly NavItem[] = [
   { to: '/imports', label: 'Imports', active: (p) => p === '/' || (under('/imports')(p) && p !== '/imports/new') },
   { to: '/imports/new', label: 'New import', active: (p) => p === '/imports/new' },
   ...SEND_TO_EHR_NAV_LINKS.map((l) => ({ to: l.to, label: l.label, active: under(l.to) })),
+  { to: API_KEYS_PATH, label: 'API keys', active: under(API_KEYS_PATH) },
+  // The OpenAPI page (fastify swagger-ui), for the integration team.
+  { to: '/docs', label: 'API docs', active: () => false, external: true },
 ];
