@@ -1,6 +1,8 @@
 import type { Appointment, Patient } from '@medplum/fhirtypes';
 import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
 import { emrAppointmentToRecord, suggestEmrAppointmentMapping, unknownAppointmentColumns } from './fhir/emr-appointment.js';
+import { resolveParticipantEmailFallback, type ParticipantEmailFallback, type ProviderEmailLookup } from './fhir/participant-email-fallback.js';
+import type { OncallClient } from '../../partners/oncall/client.js';
 import type { MappingTemplate } from './mapping/template.js';
 import type { StagingEvent } from './stage-rows.js';
 import { fromFhirAppointment, fromFhirPatient } from './validation/from-fhir.js';
@@ -23,8 +25,24 @@ export interface FhirSourceOptions {
   template?: MappingTemplate;
   /** Division / provider for records that do not carry one (FHIR records never name OnCall's). */
   defaults?: { division?: string; provider?: string };
+  /**
+   * Appointments: finds the run's OnCall provider's e-mail, read once before the first record,
+   * for patients with no e-mail (mapping option `participantEmailFallback`, default
+   * "provider"). Without it, "provider" cannot apply and such rows are left out, saying why.
+   */
+  providerEmail?: ProviderEmailLookup;
   /** Injected for tests; otherwise built from baseUrl. */
   reader?: FhirReader;
+}
+
+/** The provider lookup against OnCall: the providers' list, matched by URL path or id. */
+export function oncallProviderEmail(client: Pick<OncallClient, 'listProviders' | 'baseUrl'>): ProviderEmailLookup {
+  return async (provider) => {
+    const id = /^\d+$/.test(provider.trim()) ? provider.trim() : /\/providers\/([^/?#]+)/.exec(provider)?.[1];
+    if (!id) return null;
+    const found = (await client.listProviders()).find((p) => /\/providers\/([^/?#]+)/.exec(p.url)?.[1] === id);
+    return found ? { email: found.email ?? null } : null;
+  };
 }
 
 /**
@@ -47,6 +65,15 @@ export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerato
       return;
     }
   }
+  let fallback: ParticipantEmailFallback | undefined;
+  if (template && recordType === 'appointments') {
+    try {
+      fallback = await resolveParticipantEmailFallback(template, opts.providerEmail);
+    } catch (e) {
+      yield { kind: 'fatal', message: `OnCall could not be asked for the provider's e-mail (mapping option participantEmailFallback "provider"): ${(e as Error).message}` };
+      return;
+    }
+  }
   const reader = opts.reader ?? new FhirReader({ baseUrl: opts.baseUrl, ...(opts.bearerToken ? { bearerToken: opts.bearerToken } : {}) });
   const seen = new Map<string, number>();
   const patients = new Map<string, Patient>();
@@ -61,7 +88,7 @@ export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerato
         record = fromFhirPatient(resource, fromOpts);
         errors = validateRecord(record, recordType, { line, ...(template?.options ? { options: template.options } : {}) });
       } else {
-        const r = emrAppointmentToRecord(resource, await participantsOf(reader, resource, patients), template!, line);
+        const r = emrAppointmentToRecord(resource, await participantsOf(reader, resource, patients), template!, line, fallback ? { participantEmailFallback: fallback } : {});
         record = r.record;
         errors = r.issues;
       }

@@ -88,24 +88,78 @@ describe('an EMR appointment through a mapping (the one conversion the pull and 
     expect(text.issues.map((i) => i.message).join(' ')).not.toContain('Ann Lee');
   });
 
-  it('a patient without an e-mail fails before sending: OnCall requires a participant e-mail', () => {
-    const appt = emrAppointment('a5', 'ROUTINE', { participant: [{ actor: { reference: 'Patient/p2' }, status: 'accepted' }] });
-    const r = emrAppointmentToRecord(appt, patients, suggestEmrAppointmentMapping(), 3);
-    const errors = r.issues.filter((i) => i.severity === 'error');
-    expect(errors.map((e) => e.field)).toEqual(['participants.email', 'division']);
-    expect(JSON.stringify(errors)).not.toContain('Bob');
+  describe('a patient without an e-mail (OnCall requires a participant e-mail)', () => {
+    const noEmail = emrAppointment('a5', 'ROUTINE', { participant: [{ actor: { reference: 'Patient/p2' }, status: 'accepted' }] });
+    const withDivision = (options?: MappingTemplate['options']): MappingTemplate => {
+      const t = suggestEmrAppointmentMapping();
+      return { ...t, fields: { ...t.fields, division: { constant: '1' } }, ...(options ? { options } : {}) };
+    };
+
+    it('"provider": the participant uses the provider\'s address, with a warning that quotes neither it nor the patient', () => {
+      const r = emrAppointmentToRecord(noEmail, patients, withDivision(), 3, {
+        participantEmailFallback: { kind: 'address', email: 'dr.hart@clinic.example', from: 'provider' },
+      });
+      expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+      expect(r.record).toMatchObject({ 'participants.name': 'Bob Roy', 'participants.email': 'dr.hart@clinic.example', 'metadata.patient_emr_id': 'p2' });
+      const warnings = r.issues.filter((i) => i.severity === 'warning');
+      expect(warnings).toEqual([{
+        line: 3, field: 'participants.email', code: 'participant-email-fallback', severity: 'warning',
+        message: 'the patient has no e-mail in the EMR; the participant uses the provider\'s address',
+      }]);
+      expect(JSON.stringify(warnings)).not.toMatch(/Bob|Roy|dr\.hart/);
+      // A patient who has an e-mail keeps it, with no warning.
+      const ann = emrAppointmentToRecord(emrAppointment('a6', 'ROUTINE'), patients, withDivision(), 4, {
+        participantEmailFallback: { kind: 'address', email: 'dr.hart@clinic.example', from: 'provider' },
+      });
+      expect(ann.record['participants.email']).toBe('ann@example.org');
+      expect(ann.issues).toEqual([]);
+    });
+
+    it('an address in the mapping is used as given; "none" leaves the appointment out, as before', () => {
+      const desk = emrAppointmentToRecord(noEmail, patients, withDivision({ participantEmailFallback: 'desk@clinic.example' }), 3);
+      expect(desk.record['participants.email']).toBe('desk@clinic.example');
+      expect(desk.issues.map((i) => [i.severity, i.message])).toEqual([
+        ['warning', 'the patient has no e-mail in the EMR; the participant uses the address given in the mapping (participantEmailFallback)'],
+      ]);
+      const none = emrAppointmentToRecord(noEmail, patients, withDivision({ participantEmailFallback: 'none' }), 3);
+      const errors = none.issues.filter((i) => i.severity === 'error');
+      expect(errors.map((e) => [e.field, e.message])).toEqual([
+        ['participants.email', 'participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR'],
+      ]);
+      expect(JSON.stringify(none.issues)).not.toContain('Bob');
+    });
+
+    it('"provider" without an address to use leaves the row out and says why', () => {
+      const r = emrAppointmentToRecord(noEmail, patients, withDivision(), 3, {
+        participantEmailFallback: { kind: 'unavailable', reason: 'the run has no provider, so there is no provider address to use' },
+      });
+      const errors = r.issues.filter((i) => i.severity === 'error');
+      expect(errors.map((e) => e.field)).toEqual(['participants.email']);
+      expect(errors[0]!.message).toBe('participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR; the run has no provider, so there is no provider address to use');
+      // Unresolved (no lookup was made), the default "provider" cannot apply either.
+      const unresolved = emrAppointmentToRecord(noEmail, patients, suggestEmrAppointmentMapping(), 3);
+      expect(unresolved.issues.filter((i) => i.severity === 'error').map((e) => e.field)).toEqual(['participants.email', 'division']);
+    });
   });
 
-  it('an appointment cancelled, a no-show or entered in error in the EMR is never sent to OnCall', () => {
+  it('cancelled and no-show appointments are imported cancelled (a no-show is marked); entered-in-error ones are left out', () => {
     const t = { ...suggestEmrAppointmentMapping(), fields: { ...suggestEmrAppointmentMapping().fields, division: { constant: '1' } } };
-    for (const status of ['cancelled', 'noshow', 'entered-in-error'] as const) {
-      const r = emrAppointmentToRecord(emrAppointment(`c-${status}`, 'ROUTINE', { status }), patients, t, 4);
-      const errors = r.issues.filter((i) => i.severity === 'error');
-      expect(errors.map((e) => e.code), status).toEqual(['not-happening']);
-      expect(errors[0]!.message).toMatch(/not imported/);
+    const cancelled = emrAppointmentToRecord(emrAppointment('c-cancelled', 'ROUTINE', { status: 'cancelled' }), patients, t, 4);
+    expect(cancelled.issues).toEqual([]);
+    expect(cancelled.record).toMatchObject({ cancelled: 'true' });
+    expect(cancelled.record.noshow).toBeUndefined();
+    const noshow = emrAppointmentToRecord(emrAppointment('c-noshow', 'ROUTINE', { status: 'noshow' }), patients, t, 4);
+    expect(noshow.issues).toEqual([]);
+    expect(noshow.record).toMatchObject({ cancelled: 'true', noshow: 'true' });
+    const error = emrAppointmentToRecord(emrAppointment('c-error', 'ROUTINE', { status: 'entered-in-error' }), patients, t, 4);
+    expect(error.issues.map((i) => [i.severity, i.code, i.message])).toEqual([
+      ['error', 'not-happening', 'the appointment was entered in error in the EMR (it never existed); it is not imported'],
+    ]);
+    for (const status of ['booked', 'proposed', 'pending', 'waitlist', 'fulfilled'] as const) {
+      const r = emrAppointmentToRecord(emrAppointment(`c-${status}`, 'ROUTINE', { status }), patients, t, 5);
+      expect(r.issues, status).toEqual([]);
+      expect(r.record.cancelled, status).toBeUndefined();
     }
-    const booked = emrAppointmentToRecord(emrAppointment('c-booked', 'ROUTINE'), patients, t, 5);
-    expect(booked.issues.filter((i) => i.severity === 'error')).toEqual([]);
   });
 
   it('the suggested mapping imports every HL7 0276 code as the documented default type, and "video" as online', () => {

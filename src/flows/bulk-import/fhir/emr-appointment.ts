@@ -15,10 +15,13 @@ import { APPOINTMENT_TYPES, type AppointmentType } from '../mapping/fields.js';
 import type { ImportRecord } from '../mapping/import-record.js';
 import type { MappingTemplate } from '../mapping/template.js';
 import { fromFhirAppointment } from '../validation/from-fhir.js';
-import { splitParticipants } from '../validation/participants.js';
+import { joinParticipants, PARTICIPANT_FIELDS, splitParticipants } from '../validation/participants.js';
 import type { ValidationIssue } from '../validation/issues.js';
 import { validateRecord } from '../validation/validate-record.js';
 import { appointmentSourceRow, CODED_APPOINTMENT_COLUMNS, FHIR_APPOINTMENT_COLUMNS } from './appointment-columns.js';
+import {
+  DEFAULT_PARTICIPANT_EMAIL_FALLBACK, fallbackWarning, unresolvedParticipantEmailFallback, type ParticipantEmailFallback,
+} from './participant-email-fallback.js';
 
 /**
  * ASSUMPTION (documented in docs/mapping-format.md): an EMR appointment type says why the patient
@@ -28,6 +31,15 @@ import { appointmentSourceRow, CODED_APPOINTMENT_COLUMNS, FHIR_APPOINTMENT_COLUM
  * a visit in person. Change it per code in the mapping.
  */
 export const DEFAULT_ONCALL_APPOINTMENT_TYPE: AppointmentType = 'inperson';
+
+/** Metadata key the suggested mapping writes the EMR patient id to (the `patient` column). */
+export const PATIENT_EMR_ID_METADATA_KEY = 'patient_emr_id';
+
+/**
+ * Record keys the conversion sets from the EMR's status (not mapping fields): the OnCall
+ * appointment is created cancelled, and a no-show also carries `metadata.noshow: true`.
+ */
+export const EMR_STATUS_RECORD_KEYS = { cancelled: 'cancelled', noshow: 'noshow' } as const;
 
 /** HL7 v2 table 0276 (Appointment reason codes), the codes FHIR R4's `appointmentType` binds to. */
 export const HL7_0276_CODES = ['CHECKUP', 'EMERGENCY', 'FOLLOWUP', 'ROUTINE', 'WALKIN'] as const;
@@ -60,12 +72,16 @@ export function suggestEmrAppointmentMapping(samples: readonly Appointment[] = [
   fields.type = has('appointmentType')
     ? { column: 'appointmentType', transforms: [{ type: 'value-map', preset: 'appointment-type', map: codeMap }] }
     : { constant: DEFAULT_ONCALL_APPOINTMENT_TYPE };
+  // The EMR patient id in metadata links each OnCall appointment to its patient, even when the
+  // participant's e-mail is the provider's (a patient without an e-mail in the EMR).
+  fields[`metadata.${PATIENT_EMR_ID_METADATA_KEY}`] = { column: 'patient' };
   return {
     version: 1,
     recordType: 'appointments',
     name: 'FHIR EMR appointments (suggested)',
     description: `Appointments pulled from a FHIR R4 EMR. Every HL7 0276 appointment type becomes "${DEFAULT_ONCALL_APPOINTMENT_TYPE}"; change the map when some are video or phone visits.`,
     fields,
+    options: { participantEmailFallback: DEFAULT_PARTICIPANT_EMAIL_FALLBACK },
   };
 }
 
@@ -90,19 +106,32 @@ export interface EmrAppointmentResult {
   readonly issues: ValidationIssue[];
 }
 
+export interface EmrAppointmentOptions {
+  /**
+   * The run's `participantEmailFallback`, resolved once (resolveParticipantEmailFallback: the
+   * provider's e-mail read from OnCall). Without it, an address or "none" in the template
+   * applies as given, and "provider" cannot (the row is left out, saying why).
+   */
+  readonly participantEmailFallback?: ParticipantEmailFallback;
+}
+
 /**
  * An EMR Appointment (its Patient participants resolved in `patientsById` by "Patient/123" or
  * "123") → the mapped and validated OnCall appointment record. `line` is the record's position
  * in the pull, for reports.
+ *
+ * FHIR R4 Appointment.status (https://hl7.org/fhir/R4/valueset-appointmentstatus.html):
+ * `cancelled` and `noshow` are imported as cancelled OnCall appointments (a no-show also with
+ * `metadata.noshow: true`), so OnCall's history matches the EMR's; `entered-in-error` never
+ * existed and is left out; every other status (`proposed`, `pending`, `waitlist`, `booked`...)
+ * is imported as is.
  */
-/** Statuses of an appointment that will not take place: never created in OnCall by an import. */
-const NOT_HAPPENING: ReadonlySet<string> = new Set(['cancelled', 'noshow', 'entered-in-error']);
-
 export function emrAppointmentToRecord(
   appt: Appointment,
   patientsById: ReadonlyMap<string, Person> | undefined,
   template: MappingTemplate,
   line = 0,
+  options: EmrAppointmentOptions = {},
 ): EmrAppointmentResult {
   const mapping = compiled(template);
   const row = appointmentSourceRow(appt);
@@ -126,26 +155,37 @@ export function emrAppointmentToRecord(
       skipFields.push('type');
     }
   }
-  // An appointment the EMR says will not happen must not become a live OnCall visit (patients
-  // would be invited to it). FHIR R4 Appointment.status: https://hl7.org/fhir/R4/valueset-appointmentstatus.html
-  if (appt.status && NOT_HAPPENING.has(appt.status)) {
+  if (appt.status === 'entered-in-error') {
     issues.push({
       line, field: 'status', column: 'status', code: 'not-happening', severity: 'error',
-      message: `the appointment is ${appt.status === 'noshow' ? 'a no-show' : appt.status} in the EMR; it is not imported`,
+      message: 'the appointment was entered in error in the EMR (it never existed); it is not imported',
     });
+  } else if (appt.status === 'cancelled' || appt.status === 'noshow') {
+    record[EMR_STATUS_RECORD_KEYS.cancelled] = 'true';
+    if (appt.status === 'noshow') record[EMR_STATUS_RECORD_KEYS.noshow] = 'true';
   }
   // OnCall creates a participant only with an e-mail (seeds/oncall-bulk-import-guide.txt lists
   // name, email and fee as required; it also links the appointment to the roster contact by
-  // that address). Many EMR patients have none: say so before sending, not after a refusal.
+  // that address). Many EMR patients have none: the run's fallback stands in, or the row is
+  // left out before sending, not after a refusal.
+  const fallback = options.participantEmailFallback ?? unresolvedParticipantEmailFallback(template);
   const people = splitParticipants(record, template.options?.participantSeparator);
-  people.forEach((p, i) => {
-    if (p.email === '') {
+  const field = (i: number) => (people.length > 1 ? `participants.email[${i + 1}]` : 'participants.email');
+  if (fallback.kind === 'address' && people.some((p) => p.email === '')) {
+    people.forEach((p, i) => {
+      if (p.email === '') issues.push({ line, field: field(i), code: 'participant-email-fallback', severity: 'warning', message: fallbackWarning(fallback.from) });
+    });
+    for (const f of PARTICIPANT_FIELDS) delete record[f];
+    Object.assign(record, joinParticipants(people.map((p) => ({ ...p, email: p.email || fallback.email }))));
+  } else {
+    people.forEach((p, i) => {
+      if (p.email !== '') return;
       issues.push({
-        line, field: people.length > 1 ? `participants.email[${i + 1}]` : 'participants.email', code: 'required', severity: 'error',
-        message: 'participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR',
+        line, field: field(i), code: 'required', severity: 'error',
+        message: `participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR${fallback.kind === 'unavailable' ? `; ${fallback.reason}` : ''}`,
       });
-    }
-  });
+    });
+  }
   issues.push(...validateRecord(record, 'appointments', {
     line,
     columnOf: mapping.columnOf,

@@ -6,7 +6,8 @@ import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../../sandboxes/oncall/plugin
 import { createFhirEmrStore } from '../../../sandboxes/fhir-emr/fhir-store.js';
 import { startTestHost, type TestHost } from '../../../sandboxes/fhir-emr/test-host.js';
 import type { MappingTemplate } from '../mapping/template.js';
-import { fhirStagingEvents } from '../stage-fhir.js';
+import { fhirStagingEvents, oncallProviderEmail } from '../stage-fhir.js';
+import { participantEmailFallbackRows } from './fallback-rows.js';
 import { DEFAULT_ONCALL_APPOINTMENT_TYPE, suggestEmrAppointmentMapping } from './emr-appointment.js';
 
 /**
@@ -15,14 +16,25 @@ import { DEFAULT_ONCALL_APPOINTMENT_TYPE, suggestEmrAppointmentMapping } from '.
  */
 describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dialect) => {
   const emrStore = createFhirEmrStore();
+  // The seed has booked, fulfilled and cancelled appointments; a few others show every status rule.
+  {
+    const seeded = emrStore.list('Appointment') as Appointment[];
+    const pick = (status: string, k: number) => seeded.filter((a) => a.status === status)[k]!;
+    const set = (a: Appointment, status: Appointment['status']) => emrStore.update({ ...a, id: a.id!, status });
+    set(pick('fulfilled', 0), 'noshow');
+    set(pick('fulfilled', 1), 'noshow');
+    set(pick('booked', 0), 'entered-in-error');
+    set(pick('booked', 1), 'proposed');
+    set(pick('booked', 2), 'waitlist');
+  }
   let emr: TestHost;
   let h: ImportHarness | undefined;
   const appointments = emrStore.list('Appointment') as Appointment[];
   const patientOf = (a: Appointment) => emrStore.get('Patient', a.participant.find((p) => p.actor?.reference?.startsWith('Patient/'))!.actor!.reference!.slice(8)) as Patient;
-  const hasEmail = (p: Patient) => (p.telecom ?? []).some((t) => t.system === 'email' && t.value);
-  // Cancelled, no-show and entered-in-error appointments are never sent (they would become live visits).
-  const happening = (a: Appointment) => !['cancelled', 'noshow', 'entered-in-error'].includes(a.status);
-  const sendable = appointments.filter((a) => happening(a) && hasEmail(patientOf(a)));
+  const emailOf = (p: Patient) => (p.telecom ?? []).find((t) => t.system === 'email' && t.value)?.value;
+  // Entered-in-error appointments never existed: the one status that is left out.
+  const sendable = appointments.filter((a) => a.status !== 'entered-in-error');
+  const byId = new Map(appointments.map((a) => [a.id!, a]));
 
   beforeAll(async () => {
     emr = await startTestHost({ store: emrStore, exportDelayMs: 10 });
@@ -40,7 +52,7 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     const defaults = { division: `${harness.sandboxUrl}/divisions/1/`, provider: `${harness.sandboxUrl}/providers/1/` };
     const template = mapping ?? (resource === 'Appointment' ? suggestEmrAppointmentMapping() : { version: 1 as const, recordType, fields: {} });
     const run = await harness.service.create({ target: 'oncall', recordType, source: 'fhir', fileName: emr.baseUrl, mapping: template, options: runOptions({ defaults }) });
-    const staged = await harness.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource, template, defaults }));
+    const staged = await harness.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource, template, defaults, providerEmail: oncallProviderEmail(harness.client) }));
     await harness.service.start(run.id);
     return { staged, summary: await waitForRun(harness.service, run.id) };
   }
@@ -49,24 +61,48 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     return ((await harness.admin('stats')) as { appointments: number }).appointments;
   }
 
-  it('creates every appointment OnCall can take, participants linked to their patients; a re-run creates nothing', async () => {
+  it('creates every appointment but entered-in-error ones, cancelled as in the EMR, each linked to its patient; a re-run creates nothing', async () => {
     h = await importHarness(dialect);
     const contacts = await pull(h, 'Patient');
     expect(contacts.summary.counts.created).toBe(emrStore.count('Patient'));
+    const providerEmail = (await h.client.listProviders()).find((p) => p.url.endsWith('/providers/1/'))!.email!;
 
     const first = await pull(h, 'Appointment');
     expect(first.staged.totalRows).toBe(appointments.length);
     expect(first.summary.counts).toMatchObject({ created: sendable.length, failed: 0, invalid: appointments.length - sendable.length });
-    // Rows that lack what OnCall requires were never sent.
     expect(await oncallAppointments(h)).toBe(sendable.length);
     const problems = await h.service.runs.problems(first.summary.id, 0, 5);
-    expect(JSON.stringify(problems.items[0]!.errors)).toContain('participants.email is required by OnCall Health');
+    expect(problems.items.map((p) => (p.errors as { message: string }[])[0]!.message)).toEqual(['the appointment was entered in error in the EMR (it never existed); it is not imported']);
+
+    // Patients without an e-mail: the participant uses the provider's address, each row warned.
+    const withoutEmail = sendable.filter((a) => !emailOf(patientOf(a)));
+    expect(withoutEmail.length).toBeGreaterThan(100);
+    const fallback = await participantEmailFallbackRows(h.store.db, first.summary.id);
+    expect(fallback).toMatchObject({ count: withoutEmail.length, message: 'the patient has no e-mail in the EMR; the participant uses the provider\'s address' });
+
+    // Every OnCall appointment: its EMR appointment and patient in metadata, the patient's name
+    // and e-mail (else the provider's), cancelled when the EMR says cancelled or no-show.
+    let seen = 0;
+    for await (const o of h.client.appointments()) {
+      const a = byId.get(String(o.metadata?.emr_id))!;
+      const patient = patientOf(a);
+      expect(o.metadata?.patient_emr_id).toBe(patient.id);
+      expect(o.participants).toHaveLength(1);
+      expect(o.participants![0]!.email).toBe(emailOf(patient) ?? providerEmail);
+      expect(o.participants![0]!.name).toBe(`${patient.name![0]!.given!.join(' ')} ${patient.name![0]!.family}`);
+      expect(o.participants![0]!.cancelled).toBe(false);
+      expect(o.cancelled, a.status).toBe(a.status === 'cancelled' || a.status === 'noshow');
+      expect(o.metadata?.noshow ?? false).toBe(a.status === 'noshow');
+      seen++;
+    }
+    expect(seen).toBe(sendable.length);
+    expect(sendable.filter((a) => a.status === 'cancelled').length).toBeGreaterThan(50);
 
     // Linked: OnCall finds each patient's appointments from the patient's roster contact.
     const byEmail = new Map<string, number>();
     for (const a of sendable) {
-      const email = patientOf(a).telecom!.find((t) => t.system === 'email')!.value!;
-      byEmail.set(email, (byEmail.get(email) ?? 0) + 1);
+      const email = emailOf(patientOf(a));
+      if (email) byEmail.set(email, (byEmail.get(email) ?? 0) + 1);
     }
     for (const [email, n] of [...byEmail].slice(0, 15)) {
       const contact = (await h.client.contacts({ email }).next()).value!;
@@ -75,8 +111,22 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     }
 
     const again = await pull(h, 'Appointment');
-    expect(again.summary.counts).toMatchObject({ created: 0, skipped: sendable.length, failed: 0 });
+    expect(again.summary.counts).toMatchObject({ created: 0, updated: 0, skipped: sendable.length, failed: 0 });
     expect(await oncallAppointments(h)).toBe(sendable.length);
+    // Nothing changed either: no PATCH was sent.
+    expect(((await h.admin('stats')) as { requests: { byMethod: Record<string, number> } }).requests.byMethod.PATCH ?? 0).toBe(0);
+  });
+
+  it('"none" leaves out the appointments of patients without an e-mail; no provider leaves them out saying why', async () => {
+    h = await importHarness(dialect);
+    const none = await pull(h, 'Appointment', { ...suggestEmrAppointmentMapping(), options: { participantEmailFallback: 'none' } });
+    const withEmail = sendable.filter((a) => emailOf(patientOf(a)));
+    expect(none.summary.counts).toMatchObject({ created: withEmail.length, invalid: appointments.length - withEmail.length });
+
+    const run = await h.service.create({ target: 'oncall', recordType: 'appointments', source: 'fhir', fileName: emr.baseUrl, mapping: suggestEmrAppointmentMapping(), options: runOptions({ defaults: { division: '1' } }) });
+    await h.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource: 'Appointment', defaults: { division: '1' }, providerEmail: oncallProviderEmail(h.client) }));
+    const problems = (await h.service.runs.problems(run.id, 0, 2000)).items.flatMap((p) => p.errors as { message: string }[]);
+    expect(problems.filter((e) => e.message.includes('the run has no provider'))).toHaveLength(appointments.filter((a) => !emailOf(patientOf(a))).length);
   });
 
   it('a constant type applies to every row; a per-code map applies per code, and an unmapped code fails naming it', async () => {

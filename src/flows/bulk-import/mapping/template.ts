@@ -60,6 +60,13 @@ export interface MappingOptions {
   timeZone?: string;
   /** Contacts: build fullName from first + last when fullName is not mapped (default true). */
   deriveFullName?: boolean;
+  /**
+   * Appointments pulled from the EMR: a patient with no e-mail becomes a participant with
+   * `"provider"` (the run's OnCall provider's e-mail; the default for pulled appointments), this
+   * e-mail address (a clinic's front desk), or `"none"` (the appointment is left out).
+   * CSV imports ignore it. See docs/mapping-format.md, "Patients without an e-mail".
+   */
+  participantEmailFallback?: 'provider' | 'none' | (string & {});
 }
 
 export interface MappingTemplate {
@@ -116,6 +123,10 @@ const optionsSchema = z.object({
   emrIdMetadataKey: z.string().min(1).max(ONCALL_LIMITS.maxMetadataKeyLength).optional(),
   timeZone: z.string().max(64).refine(isValidTimeZone, { message: 'unknown IANA time zone' }).optional(),
   deriveFullName: z.boolean().optional(),
+  participantEmailFallback: z.string().max(ONCALL_LIMITS.maxEmailLength).refine(
+    (v) => v === 'provider' || v === 'none' || z.email().safeParse(v).success,
+    { message: 'participantEmailFallback is "provider", "none" or an e-mail address' },
+  ).optional(),
 });
 
 /** zod schema of a template; also checks field names against the catalogue of its record type. */

@@ -10,6 +10,7 @@ import { splitParticipants } from '../validation/participants.js';
 import { recordToAppointment } from '../validation/to-fhir.js';
 import type { ImportTarget, ScanProgress } from './import-target.js';
 import { divisionPath, oncallRelationUrl } from './oncall-refs.js';
+import { EMR_STATUS_RECORD_KEYS } from '../fhir/emr-appointment.js';
 
 export interface OncallAppointmentsSettings {
   baseUrl: string;
@@ -46,6 +47,11 @@ export class OncallAppointmentsTarget implements ImportTarget<AppointmentCreate>
       metadata: this.mappedMetadata(record),
     });
     if (!emrId && payload.metadata) delete payload.metadata[this.s.emrIdMetadataKey];
+    // Set from the EMR's status by fhir/emr-appointment.ts (never by a CSV mapping): a cancelled
+    // visit is created cancelled (the sandbox and partner-apis.md take `cancelled` on create), a
+    // no-show too, recorded in metadata. Participants are left as they are.
+    if (record[EMR_STATUS_RECORD_KEYS.cancelled] === 'true') payload.cancelled = true;
+    if (record[EMR_STATUS_RECORD_KEYS.noshow] === 'true') payload.metadata = { ...payload.metadata, noshow: true };
     if (payload.metadata && !Object.keys(payload.metadata).length) delete payload.metadata;
     // Fees are per participant (the cell "75;0" is aligned by position with the names), while
     // the FHIR mapping knows one fee for all: set each one from the participant it belongs to.

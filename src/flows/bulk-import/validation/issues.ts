@@ -29,8 +29,10 @@ export const VALIDATION_CODES = {
   unknownAppointmentType: 'unknown-appointment-type',
   datetimeRequired: 'datetime-required',
   invalidDateTime: 'invalid-datetime',
-  /** An EMR appointment that is cancelled, a no-show or entered in error: not imported. */
+  /** An EMR appointment entered in error (it never existed): not imported. */
   notHappening: 'not-happening',
+  /** Warning: the patient has no e-mail in the EMR; the participant uses a fallback address. */
+  participantEmailFallback: 'participant-email-fallback',
 } as const satisfies Record<string, string>;
 
 export type ValidationCode = (typeof VALIDATION_CODES)[keyof typeof VALIDATION_CODES] | MappingIssueCode;
