@@ -1,11 +1,29 @@
-import { Alert, Button, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { ROW_STATUS_LABELS } from '../../flows/bulk-import/row-labels.js';
 import { useRuns } from '../api/queries.js';
+import type { RunSummary } from '../api/types.js';
 import { formatCount, formatDateTime } from '../format/format.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { AppLink } from '../router/app-link.js';
 import { navigate, runPath } from '../router/router.js';
 import { RECORD_TYPE_LABELS } from '../wizard/wizard-types.js';
 import { StatusBadge } from './status-badge.js';
 import { WorkersPanel } from './workers-panel.js';
+
+const RUN_COLUMNS: Column<RunSummary>[] = [
+  { key: 'file', label: 'File', render: (r) => <AppLink to={runPath(r.id)}>{r.fileName ?? `Import ${r.id}`}</AppLink> },
+  { key: 'records', label: 'Records', render: (r) => RECORD_TYPE_LABELS[r.recordType]?.title ?? r.recordType },
+  { key: 'status', label: 'Status', render: (r) => <StatusBadge status={r.status} size="sm" /> },
+  { key: 'lines', label: 'Lines', align: 'right', render: (r) => formatCount(r.totalRows) },
+  { key: 'created', label: ROW_STATUS_LABELS.created, align: 'right', render: (r) => formatCount(r.counts.created) },
+  { key: 'updated', label: ROW_STATUS_LABELS.updated, align: 'right', render: (r) => formatCount(r.counts.updated) },
+  // Every outcome, in the words of the run page and the report (row-labels.ts).
+  { key: 'skipped', label: ROW_STATUS_LABELS.skipped, align: 'right', render: (r) => formatCount(r.counts.skipped) },
+  { key: 'failed', label: ROW_STATUS_LABELS.failed, align: 'right', render: (r) => formatCount(r.counts.failed) },
+  { key: 'left-out', label: ROW_STATUS_LABELS.invalid, align: 'right', render: (r) => formatCount(r.counts.invalid) },
+  { key: 'cancelled', label: ROW_STATUS_LABELS.cancelled, align: 'right', render: (r) => formatCount(r.counts.cancelled) },
+  { key: 'started', label: 'Started', render: (r) => formatDateTime(r.startedAt ?? r.createdAt) },
+];
 
 export function ImportsListPage() {
   const runs = useRuns();
@@ -30,42 +48,7 @@ export function ImportsListPage() {
         </Text>
       )}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={760}>
-          <Table highlightOnHover verticalSpacing="sm" aria-label="Imports">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>File</Table.Th>
-                <Table.Th>Records</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th ta="right">Lines</Table.Th>
-                <Table.Th ta="right">Created</Table.Th>
-                <Table.Th ta="right">Updated</Table.Th>
-                <Table.Th ta="right">Failed</Table.Th>
-                <Table.Th ta="right">Left out</Table.Th>
-                <Table.Th>Started</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((r) => (
-                <Table.Tr key={String(r.id)}>
-                  <Table.Td>
-                    <AppLink to={runPath(r.id)}>{r.fileName ?? `Import ${r.id}`}</AppLink>
-                  </Table.Td>
-                  <Table.Td>{RECORD_TYPE_LABELS[r.recordType]?.title ?? r.recordType}</Table.Td>
-                  <Table.Td>
-                    <StatusBadge status={r.status} size="sm" />
-                  </Table.Td>
-                  <Table.Td ta="right">{formatCount(r.totalRows)}</Table.Td>
-                  <Table.Td ta="right">{formatCount(r.counts.created)}</Table.Td>
-                  <Table.Td ta="right">{formatCount(r.counts.updated)}</Table.Td>
-                  <Table.Td ta="right">{formatCount(r.counts.failed)}</Table.Td>
-                  <Table.Td ta="right">{formatCount(r.counts.invalid)}</Table.Td>
-                  <Table.Td>{formatDateTime(r.startedAt ?? r.createdAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ResponsiveTable label="Imports" data={items} columns={RUN_COLUMNS} rowKey={(r) => String(r.id)} minWidth={760} tableProps={{ highlightOnHover: true }} />
       )}
       <WorkersPanel runs={items} />
     </Stack>
