@@ -4,6 +4,9 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import type { ImportOpts } from './import-command.js';
+import { describeMapping } from '../import/mapping-text.js';
+import { problemText, type RowProblem } from '../import/problem-text.js';
+import { EXIT, importOutcome, outcomeLine } from '../import/summary.js';
 import { loadConfig } from '../../config/config.js';
 import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
 import type { ImportService, RunSummary } from '../../flows/bulk-import/import-service.js';
@@ -19,13 +22,14 @@ import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-fi
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
 import { missingSettingsMessage } from '../../flows/bulk-import/required-settings.js';
 import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
-import type { Transform } from '../../flows/bulk-import/mapping/template.js';
 
-export const EXIT = { ok: 0, fatal: 1, someFailed: 2 } as const;
+export { EXIT } from '../import/summary.js';
 
 /** `ehr-bridge import`; its options are declared in ./import-command.ts (light, for a fast `--help`). */
 export async function runImport(file: string | undefined, opts: ImportOpts): Promise<number> {
-  const out = (s: string) => process.stdout.write(`${s}\n`);
+  // With --json, stdout carries the one JSON object and nothing else: the rest goes to stderr.
+  const out = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
+  const printJson = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   const err = (s: string) => process.stderr.write(`${s}\n`);
   if (opts.target !== 'oncall') return fail(`unknown target "${opts.target}" (supported: oncall)`);
   if (!(RECORD_TYPES as readonly string[]).includes(opts.type)) return fail(`unknown --type "${opts.type}" (contacts or appointments)`);
@@ -83,7 +87,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     if (staged.invalidRows) {
       const problems = await svc.runs.problems(run.id, 0, 20);
       for (const p of problems.items) {
-        for (const e of p.errors as { message: string; field: string }[]) err(`  line ${p.line}: ${e.message}`);
+        for (const e of p.errors as RowProblem[]) err(`  line ${p.line}: ${problemText(recordType, e)}`);
       }
       if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
     }
@@ -109,11 +113,12 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
       // A dry run sends nothing, so its rows are all "skipped": say what a real run would do.
       const would = await dryRunCounts(svc, run.id);
       out(`(dry run) would create ${would.create}, would update ${would.update}, unchanged ${c.skipped - would.create - would.update}, failed ${c.failed + c.invalid}`);
-    } else {
-      out(`created ${c.created}, updated ${c.updated}, skipped ${c.skipped}, failed ${c.failed + c.invalid}`);
     }
     if (final.status === 'failed') return fail(final.error ?? 'the import failed');
-    return c.failed + c.invalid + c.cancelled > 0 ? EXIT.someFailed : EXIT.ok;
+    const outcome = await importOutcome(svc, final, { source: file ?? opts.from!, dryRun: Boolean(opts.dryRun), report: opts.report ?? null });
+    if (!opts.dryRun) out(outcomeLine(outcome));
+    if (opts.json) printJson(outcome);
+    return outcome.exitCode;
   } catch (e) {
     return fail((e as Error).message);
   } finally {
@@ -122,6 +127,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
 
   function fail(message: string): number {
     err(`ehr-bridge import: ${message}`);
+    if (opts.json) printJson({ error: message, exitCode: EXIT.fatal });
     return EXIT.fatal;
   }
 }
@@ -175,12 +181,8 @@ async function resolveMapping(
     return mappingTemplateSchema.parse(JSON.parse(row.mapping));
   }
   const template = await suggest();
-  out('no --mapping given; using the suggested mapping:');
-  for (const [field, m] of Object.entries(template.fields)) {
-    const from = m.column ?? m.columns?.join(' + ') ?? (m.constant !== undefined ? `"${m.constant}"` : '?');
-    const t = m.transforms?.length ? `  (${m.transforms.map(describeTransform).join(', ')})` : '';
-    out(`  ${field.padEnd(22)} ← ${from}${t}`);
-  }
+  out('no --mapping given; using the suggested mapping (column → field):');
+  for (const line of describeMapping(template)) out(line);
   return template;
 }
 
@@ -188,11 +190,4 @@ async function resolveMapping(
 function defaultFhirMapping(recordType: RecordType, given: string | undefined): MappingTemplate {
   if (given) throw new Error('--mapping with --from applies to --resource Appointment; Patient fields map by themselves');
   return { version: 1, recordType, fields: {} };
-}
-
-/** A value map is printed with its entries, so the user sees e.g. what each EMR code becomes. */
-function describeTransform(t: Transform): string {
-  if (t.type !== 'value-map') return t.type;
-  const entries = Object.entries(t.map ?? {}).map(([k, v]) => `${k}→${v}`);
-  return `value-map${t.preset ? ` ${t.preset}` : ''}${entries.length ? `: ${entries.join(' ')}` : ''}`;
 }
