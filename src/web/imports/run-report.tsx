@@ -1,30 +1,33 @@
-import { Anchor, Badge, Button, Card, Group, Loader, Pagination, SegmentedControl, Stack, Table, Text } from '@mantine/core';
-import { useState } from 'react';
+import { Anchor, Badge, Button, Card, Group, Loader, Pagination, SegmentedControl, Stack, Text } from '@mantine/core';
+import { useMemo, useState } from 'react';
 import { useRunRows } from '../api/queries.js';
-import type { RowStatus, RunSummary } from '../api/types.js';
+import type { RowStatus, RunRow, RunSummary } from '../api/types.js';
 import { formatCount, sentence } from '../format/format.js';
+import { ROW_STATUS_LABELS, UNKNOWN_ROW_STATUS_LABEL } from '../../flows/bulk-import/row-labels.js';
+import { OnCallRecordModal } from './oncall-record-modal.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 
 const PAGE = 25;
 
 /**
- * Row results in staff words; the server's status names stay in the CSV report. Keyed by the
- * server's own list, so a status it can return without a label here (or a key it never
- * returns, like the old `inFlight`) is a compile error. The filter uses the same words.
+ * Row results in staff words: the labels are the one table the CSV report uses too
+ * (row-labels.ts), so the downloaded file says what the page says. Keyed by the server's own
+ * list, so a status it can return without a label here is a compile error. The filter uses the
+ * same words.
  */
 export const ROW_STATUS = {
-  created: { label: 'Created', color: 'teal' },
-  updated: { label: 'Updated', color: 'blue' },
-  // Also "exists in another clinic; not moved": the record was left as it was, not "up to date".
-  skipped: { label: 'Left unchanged', color: 'gray' },
-  failed: { label: 'Failed', color: 'red' },
-  invalid: { label: 'Left out', color: 'orange' },
-  cancelled: { label: 'Cancelled', color: 'gray' },
-  pending: { label: 'Waiting', color: 'gray' },
-  in_flight: { label: 'Sending', color: 'cyan' },
+  created: { label: ROW_STATUS_LABELS.created, color: 'teal' },
+  updated: { label: ROW_STATUS_LABELS.updated, color: 'blue' },
+  skipped: { label: ROW_STATUS_LABELS.skipped, color: 'gray' },
+  failed: { label: ROW_STATUS_LABELS.failed, color: 'red' },
+  invalid: { label: ROW_STATUS_LABELS.invalid, color: 'orange' },
+  cancelled: { label: ROW_STATUS_LABELS.cancelled, color: 'gray' },
+  pending: { label: ROW_STATUS_LABELS.pending, color: 'gray' },
+  in_flight: { label: ROW_STATUS_LABELS.in_flight, color: 'cyan' },
 } as const satisfies Record<RowStatus, { label: string; color: string }>;
 
 /** A status this UI does not know yet (a newer server): a plain word, never the raw code. */
-const UNKNOWN_STATUS = { label: 'Other', color: 'gray' } as const;
+const UNKNOWN_STATUS = { label: UNKNOWN_ROW_STATUS_LABEL, color: 'gray' } as const;
 
 export function rowStatusLabel(status: string): { label: string; color: string } {
   return Object.hasOwn(ROW_STATUS, status) ? ROW_STATUS[status as RowStatus] : UNKNOWN_STATUS;
@@ -32,10 +35,47 @@ export function rowStatusLabel(status: string): { label: string; color: string }
 
 type Filter = 'all' | RowStatus;
 
+/** `openRecord` shows a line's OnCall record in the page (OnCallRecordModal). */
+const reportColumns = (openRecord: (url: string) => void): Column<RunRow>[] => [
+  { key: 'line', label: 'Line', width: 70, render: (row) => <Text ff="monospace">{row.line}</Text> },
+  {
+    key: 'result',
+    label: 'Result',
+    width: 170,
+    render: (row) => {
+      const s = rowStatusLabel(row.status);
+      return (
+        <Badge color={s.color} variant="light">
+          {s.label}
+        </Badge>
+      );
+    },
+  },
+  {
+    key: 'record',
+    label: 'OnCall record',
+    render: (row) =>
+      row.partnerUrl ? (
+        // The API address itself is no page for a person: the record opens here, read by the
+        // engine, with a link to OnCall's own page when configured.
+        <Anchor component="button" type="button" size="sm" onClick={() => openRecord(row.partnerUrl!)} data-testid="oncall-record-link">
+          {shortUrl(row.partnerUrl)}
+        </Anchor>
+      ) : (
+        <Text size="sm" c="dimmed">
+          –
+        </Text>
+      ),
+  },
+  { key: 'details', label: 'Details', render: (row) => <Text size="sm">{sentence(row.message ?? '')}</Text> },
+];
+
 /** Per-line results: what happened, the OnCall record, and why a line failed or was left out. */
 export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [page, setPage] = useState(1);
+  const [record, setRecord] = useState<string | null>(null);
+  const columns = useMemo(() => reportColumns(setRecord), []);
   const rows = useRunRows(String(run.id), filter, (page - 1) * PAGE, PAGE, live);
   const c = run.counts;
   const count = (n: number) => ` (${formatCount(n)})`;
@@ -78,47 +118,16 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
           data={filters}
           style={{ alignSelf: 'flex-start' }}
         />
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped verticalSpacing="xs" aria-label="Report" data-testid="report-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th w={70}>Line</Table.Th>
-                <Table.Th w={170}>Result</Table.Th>
-                <Table.Th>OnCall record</Table.Th>
-                <Table.Th>Details</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(rows.data?.items ?? []).map((row) => {
-                const s = rowStatusLabel(row.status);
-                return (
-                  <Table.Tr key={row.line} data-testid="report-row" data-status={row.status}>
-                    <Table.Td ff="monospace">{row.line}</Table.Td>
-                    <Table.Td>
-                      <Badge color={s.color} variant="light">
-                        {s.label}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>
-                      {row.partnerUrl ? (
-                        <Anchor href={row.partnerUrl} target="_blank" rel="noreferrer" size="sm">
-                          {shortUrl(row.partnerUrl)}
-                        </Anchor>
-                      ) : (
-                        <Text size="sm" c="dimmed">
-                          –
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{sentence(row.message ?? '')}</Text>
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ResponsiveTable
+          label="Report"
+          attributes={{ 'data-testid': 'report-table' }}
+          data={rows.data?.items ?? []}
+          columns={columns}
+          rowKey={(row) => String(row.line)}
+          rowAttributes={(row) => ({ 'data-testid': 'report-row', 'data-status': row.status })}
+          minWidth={640}
+          tableProps={{ striped: true, verticalSpacing: 'xs' }}
+        />
         {rows.isPending && <Loader size="sm" aria-label="Loading the report" />}
         {rows.isSuccess && total === 0 && (
           <Text size="sm" c="dimmed">
@@ -131,6 +140,7 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
           </Group>
         )}
       </Stack>
+      <OnCallRecordModal url={record} onClose={() => setRecord(null)} />
     </Card>
   );
 }
