@@ -1,6 +1,5 @@
 import { Paper, Stack, Table, Text, type TableProps } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import type { CSSProperties, ReactNode } from 'react';
+import { useEffect, useState, type CSSProperties, type ReactNode } from 'react';
 
 /**
  * One column of a ResponsiveTable: its header (also the card's label on a phone) and how a row
@@ -46,9 +45,7 @@ export const CARDS_BELOW_PX = 600;
  */
 export function ResponsiveTable<T>(props: ResponsiveTableProps<T>) {
   const { data, columns, rowKey, label, rowAttributes, attributes, minWidth, cardsBelow = CARDS_BELOW_PX, tableProps } = props;
-  // Read synchronously: the app renders only in the browser, and a first render as the wrong
-  // layout would flash (and double the rows' test ids for a moment).
-  const wide = useMediaQuery(`(min-width: ${cardsBelow}px)`, true, { getInitialValueInEffect: false });
+  const wide = useWideScreen(cardsBelow);
 
   if (!wide) {
     return (
@@ -103,6 +100,26 @@ export function ResponsiveTable<T>(props: ResponsiveTableProps<T>) {
     </Table>
   );
   return minWidth ? <Table.ScrollContainer minWidth={minWidth}>{table}</Table.ScrollContainer> : table;
+}
+
+/**
+ * Whether the screen is at least `px` wide, read on the first render (a first render in the
+ * wrong layout would flash, and show each row twice for a moment); a table where there is no
+ * window (server-side render in tests). Mantine's useMediaQuery ignores its initial value when
+ * asked to read synchronously, hence this small one.
+ */
+function useWideScreen(px: number): boolean {
+  const query = `(min-width: ${px}px)`;
+  const read = () => (typeof window === 'undefined' || !('matchMedia' in window) ? true : window.matchMedia(query).matches);
+  const [wide, setWide] = useState(read);
+  useEffect(() => {
+    const media = window.matchMedia(query);
+    setWide(media.matches);
+    const onChange = (e: MediaQueryListEvent) => setWide(e.matches);
+    media.addEventListener('change', onChange);
+    return () => media.removeEventListener('change', onChange);
+  }, [query]);
+  return wide;
 }
 
 const cardCellStyle: CSSProperties = {
