@@ -3,6 +3,7 @@ import type { XrefStore } from '../../store/repos/xrefs.js';
 import type { RecordType } from '../../domain/identifiers.js';
 import { fieldDefinition } from './mapping/fields.js';
 import type { ImportRecord } from './mapping/import-record.js';
+import { lineName } from './change-preview-line.js';
 import type { RunRow } from './run-store.js';
 import { scanExisting } from './scan-existing.js';
 import { scopedKey } from './scoped-key.js';
@@ -111,16 +112,6 @@ export function partnerFieldLabel(field: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The name to show for a line: the patient's (contacts) or the appointment's title. */
-export function lineName(recordType: string, record: ImportRecord): string | null {
-  const v = (k: string) => (record[k] ?? '').trim();
-  if (recordType === 'contacts') {
-    const full = v('fullName') || [v('firstName'), v('lastName')].filter(Boolean).join(' ');
-    return full || null;
-  }
-  return v('title') || v('participants.name') || null;
-}
-
 function emptyCounts(): Record<ChangeKind, number> {
   return Object.fromEntries(CHANGE_KINDS.map((k) => [k, 0])) as Record<ChangeKind, number>;
 }
@@ -172,6 +163,8 @@ interface Pending {
   rowKey: string;
   record: ImportRecord;
 }
+
+export { lineName };
 
 export async function changePreview(deps: ChangePreviewDeps, run: Pick<RunRow, 'id' | 'recordType' | 'options'>): Promise<ChangePreview> {
   const { target } = deps;

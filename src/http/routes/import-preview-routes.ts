@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { changePreview } from '../../flows/bulk-import/change-preview.js';
-import { mappingTemplateSchema } from '../../flows/bulk-import/mapping/template.js';
-import { createImportTarget } from '../../flows/bulk-import/targets/create-target.js';
+import { previewOfRun } from '../../flows/bulk-import/change-preview-run.js';
+import { lineEmrId, lineName } from '../../flows/bulk-import/change-preview-line.js';
 import { HttpError } from '../errors.js';
 import type { AppContext } from '../../server/context.js';
 
@@ -33,23 +32,48 @@ export const importPreviewRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       const run = await ctx.imports().runs.get(req.params.id);
       if (!run) throw new HttpError(404, 'no such import');
       if (run.status !== 'ready') throw new HttpError(409, `the import is ${run.status}; a preview is made for a checked import that has not started`);
-      const options = {
-        ...run.options,
-        ...(req.query.updateExisting ? { updateExisting: req.query.updateExisting === 'true' } : {}),
-        ...(req.query.moveBetweenDivisions ? { moveBetweenDivisions: req.query.moveBetweenDivisions === 'true' } : {}),
-      };
       const missing = ctx.imports().missingSettings(run);
       if (missing) throw new HttpError(400, 'choose a clinic and a provider first', missing);
-      const target = createImportTarget(
-        { ...run, mapping: mappingTemplateSchema.parse(run.mapping), options },
-        {
-          oncall: () => ctx.oncall(),
-          oncallBaseUrl: () => ctx.oncallTarget().baseUrl,
-          emrIdField: ctx.config.oncall.emrIdField,
-          emrIdMetadataKey: ctx.config.oncall.emrIdMetadataKey,
+      return previewOfRun(ctx, run, {
+        choices: {
+          ...(req.query.updateExisting ? { updateExisting: req.query.updateExisting === 'true' } : {}),
+          ...(req.query.moveBetweenDivisions ? { moveBetweenDivisions: req.query.moveBetweenDivisions === 'true' } : {}),
         },
-      );
-      return changePreview({ db: ctx.store.db, xrefs: ctx.imports().xrefs, target }, { id: run.id, recordType: run.recordType, options });
+      });
+    },
+  );
+
+  app.get(
+    '/api/imports/:id/problem-lines',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['imports'],
+        params: idParams,
+        querystring: z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        description:
+          'The lines the server check left out, a page at a time, each with who it is about (name, EMR id), and per problem the field, the column and the value read: what staff need to correct the file.',
+      },
+    },
+    async (req) => {
+      const run = await ctx.imports().runs.get(req.params.id);
+      if (!run) throw new HttpError(404, 'no such import');
+      const base = ctx.store.db.selectFrom('import_rows').where('run_id', '=', run.id).where('status', '=', 'invalid');
+      const total = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const rows = await base.select(['line', 'record', 'errors']).orderBy('line').offset(req.query.offset).limit(req.query.limit).execute();
+      return {
+        total: Number(total.n),
+        items: rows.map((r) => {
+          const record = JSON.parse(r.record) as Record<string, string>;
+          const errors = (r.errors ? JSON.parse(r.errors) : []) as { field: string; column?: string; code: string; message: string; severity?: 'error' | 'warning' }[];
+          return {
+            line: Number(r.line),
+            name: lineName(run.recordType, record),
+            emrId: lineEmrId(record),
+            errors: errors.map((e) => ({ ...e, ...(typeof record[e.field] === 'string' && record[e.field] !== '' ? { value: record[e.field] } : {}) })),
+          };
+        }),
+      };
     },
   );
 };

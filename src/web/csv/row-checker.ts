@@ -11,6 +11,7 @@ import { suggestMapping } from '../../flows/bulk-import/mapping/suggest-mapping.
 import type { MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
 import { createFileValidator, type HeaderIssue } from '../../flows/bulk-import/validation/file-validator.js';
 import type { CsvRow } from './read-csv-stream.js';
+import { lineEmrId, lineName } from '../../flows/bulk-import/change-preview-line.js';
 import type { RowProblem } from './worker-protocol.js';
 
 export type RowChecker = ((row: CsvRow) => RowProblem | null) & { headerIssues: readonly HeaderIssue[] };
@@ -29,6 +30,7 @@ export function createRowChecker(
       if (!extraEmpty) {
         return {
           line: row.line,
+          cells: row.cells,
           errors: [{
             field: '', code: 'wrong-cell-count',
             message: `The line has ${cells.length} values but the header has ${width} columns`,
@@ -42,9 +44,11 @@ export function createRowChecker(
     const errors = [];
     for (const e of v.errors) {
       if (skip.has(e.field)) continue;
-      errors.push({ field: e.field, column: e.column, code: e.code, message: e.message, severity: e.severity });
+      const at = e.column === undefined ? -1 : header.indexOf(e.column);
+      errors.push({ field: e.field, column: e.column, code: e.code, message: e.message, severity: e.severity, ...(at >= 0 ? { value: cells[at] ?? '' } : {}) });
     }
-    return errors.some((e) => e.severity === 'error') ? { line: row.line, errors } : null;
+    if (!errors.some((e) => e.severity === 'error')) return null;
+    return { line: row.line, name: lineName(recordType, v.record), emrId: lineEmrId(v.record), cells: row.cells, errors };
   };
   return Object.assign(check, { headerIssues });
 }

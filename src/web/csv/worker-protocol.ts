@@ -8,12 +8,19 @@ import type { CsvSniff } from './sniff.js';
 
 export interface RowProblem {
   line: number;
+  /** Who the line is about (patient name or appointment title), when the line has it. */
+  name?: string | null | undefined;
+  emrId?: string | null | undefined;
+  /** The line's cells as read (for "fix in place" and "download only the lines to fix"). */
+  cells?: string[] | undefined;
   errors: {
     field: string;
     column?: string | undefined;
     code: string;
     message: string;
     severity?: 'error' | 'warning' | undefined;
+    /** The cell's text in the file (the column's value on this line). */
+    value?: string | undefined;
   }[];
 }
 

@@ -13,11 +13,15 @@ export interface ProblemInput {
   code: string;
   message: string;
   severity?: 'error' | 'warning' | undefined;
+  /** The offending cell's text, when known. */
+  value?: string | undefined;
 }
 
 export interface ExplainedProblem {
   fieldLabel: string;
   column: string | null;
+  /** The value in the file that has the problem; null when not known (a whole-line problem). */
+  value: string | null;
   problem: string;
   fix: string;
   warning: boolean;
@@ -69,6 +73,8 @@ function splitIndexed(field: string): { base: string; index: number | null } {
 }
 
 export function fieldLabel(recordType: RecordType, field: string): string {
+  // A problem of the line as a whole (it could not be read as a row of the file).
+  if (field === '' || field === '(row)') return 'Whole line';
   const { base, index } = splitIndexed(field);
   const def = fieldDefinition(recordType, base);
   let label = def?.label ?? base;
@@ -93,6 +99,7 @@ export function explainProblem(recordType: RecordType, p: ProblemInput): Explain
   return {
     fieldLabel: label,
     column: p.column ?? null,
+    value: p.value ?? null,
     problem,
     fix: FIXES[p.code] ?? DEFAULT_FIX,
     warning: p.severity === 'warning',

@@ -63,7 +63,8 @@ export function NewImportPage() {
   /** The mapping was changed by hand or loaded: a new file keeps it instead of a new suggestion. */
   const [kept, setKept] = useState(false);
   const [defaults, setDefaults] = useState<ImportDefaults>({ division: null, provider: null });
-  const [updateExisting, setUpdateExisting] = useState(true);
+  // As the CLI without --update: records already in OnCall are left as they are unless chosen.
+  const [updateExisting, setUpdateExisting] = useState(false);
   const [moveBetweenDivisions, setMoveBetweenDivisions] = useState(false);
   const [server, setServer] = useState<ServerCheck>(IDLE_SERVER_CHECK);
   const [source, setSource] = useState<ImportSource>('file');

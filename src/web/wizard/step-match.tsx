@@ -118,8 +118,13 @@ export function StepMatch(props: Props) {
           recordType={recordType}
           template={template}
           loaded={props.loaded}
-          onLoad={(t, loaded) => {
-            onTemplate(t);
+          defaults={defaults}
+          updateExisting={props.updateExisting}
+          onLoad={(saved, loaded) => {
+            onTemplate(saved.template);
+            // What the matching was saved with; a choice it does not carry stays as it is.
+            onDefaults({ division: saved.defaults.division ?? defaults.division, provider: saved.defaults.provider ?? (saved.defaults.division ? null : defaults.provider) });
+            if (saved.updateExisting !== null) props.onUpdateExisting(saved.updateExisting);
             props.onLoaded(loaded);
           }}
           onSaved={props.onLoaded}
@@ -187,10 +192,12 @@ export function StepMatch(props: Props) {
             label={recordType === 'contacts' ? 'If the patient is already in OnCall' : 'If the appointment is already in OnCall'}
             value={props.updateExisting ? 'update' : 'skip'}
             onChange={(v) => props.onUpdateExisting(v === 'update')}
+            description="Unless you choose to update, records already in OnCall are left as they are (the same default as the command line without --update). The check step shows how many would change."
+            data-testid="update-existing"
           >
             <Stack gap={6} mt={6}>
-              <Radio value="update" label="Update it with the values from the file" />
-              <Radio value="skip" label="Leave it as it is" />
+              <Radio value="skip" label="Leave it as it is (default)" />
+              <Radio value="update" label="Update existing: write the values from the file where they differ" />
             </Stack>
           </Radio.Group>
         </SimpleGrid>

@@ -4,18 +4,25 @@ import type { RecordType } from '../../domain/identifiers.js';
 import { parseMappingTemplate, type MappingTemplate } from '../../flows/bulk-import/mapping/template.js';
 import { ApiError } from '../api/http.js';
 import { useSaveTemplate, useTemplates } from '../api/queries.js';
-import type { LoadedTemplate } from './wizard-types.js';
+import { choicesFromSaved, templateToSave, type ImportDefaults, type LoadedTemplate, type SavedChoices } from './wizard-types.js';
 
 interface Props {
   recordType: RecordType;
   template: MappingTemplate;
   loaded: LoadedTemplate | null;
-  onLoad: (template: MappingTemplate, loaded: LoadedTemplate) => void;
+  /** Saved with the matching, and brought back with it. */
+  defaults: ImportDefaults;
+  updateExisting: boolean;
+  onLoad: (choices: SavedChoices, loaded: LoadedTemplate) => void;
   onSaved: (loaded: LoadedTemplate) => void;
 }
 
-/** Load a saved matching, or save the current one under a name (the next export is one click). */
-export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: Props) {
+/**
+ * Load a saved matching, or save the current one under a name (the next export is one click).
+ * A matching keeps everything chosen on this screen: the columns, the clinic, the provider and
+ * what to do with records already in OnCall; the picker shows which one is in use.
+ */
+export function TemplateBar({ recordType, template, loaded, defaults, updateExisting, onLoad, onSaved }: Props) {
   const templates = useTemplates(recordType);
   const save = useSaveTemplate(recordType);
   const [saving, setSaving] = useState(false);
@@ -36,8 +43,8 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
       return;
     }
     setLoadError(null);
-    setSavedNote(`Matching “${t.name}” loaded.`);
-    onLoad({ ...parsed.template, recordType }, { id: t.id, name: t.name });
+    setSavedNote(`Matching “${t.name}” loaded, with its clinic, provider and choices.`);
+    onLoad(choicesFromSaved({ ...parsed.template, recordType }), { id: t.id, name: t.name });
   };
 
   const submit = (replaceId?: string | number) => {
@@ -45,7 +52,7 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
     if (trimmed === '') return;
     setConflict(null);
     save.mutate(
-      { ...(replaceId !== undefined ? { id: replaceId } : {}), name: trimmed, mapping: { ...template, name: trimmed } },
+      { ...(replaceId !== undefined ? { id: replaceId } : {}), name: trimmed, mapping: { ...templateToSave(template, defaults, updateExisting), name: trimmed } },
       {
         onSuccess: (saved) => {
           setSaving(false);
@@ -68,9 +75,14 @@ export function TemplateBar({ recordType, template, loaded, onLoad, onSaved }: P
           label="Saved matchings"
           placeholder={items.length === 0 ? 'None saved yet' : 'Use a saved matching'}
           data={items.map((t) => ({ value: String(t.id), label: t.name }))}
-          // A picker, not a state display: choosing the same matching again reloads it.
-          value={null}
+          // Shows the matching in use; choosing it again (or another) loads it.
+          value={loaded && items.some((x) => String(x.id) === String(loaded.id)) ? String(loaded.id) : null}
+          allowDeselect={false}
           onChange={load}
+          onOptionSubmit={(v) => {
+            if (loaded && v === String(loaded.id)) load(v);
+          }}
+          data-testid="saved-matching-picker"
           disabled={items.length === 0}
           w={260}
         />

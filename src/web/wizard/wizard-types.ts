@@ -63,3 +63,44 @@ export function templateForCheck(template: MappingTemplate, defaults: ImportDefa
   }
   return { ...template, fields };
 }
+
+/**
+ * A matching as saved with the wizard's choices: the clinic and provider chosen in the form
+ * become constants of their fields (when no column is matched to them, the same form the CLI's
+ * `--mapping` reads), and the "already in OnCall" choice goes in the options.
+ */
+export function templateToSave(template: MappingTemplate, defaults: ImportDefaults, updateExisting: boolean): MappingTemplate {
+  const fields = { ...template.fields };
+  for (const key of ['division', 'provider'] as const) {
+    const value = defaults[key];
+    const m = fields[key];
+    if (value && (!m || m.constant !== undefined)) fields[key] = { constant: value };
+  }
+  return { ...template, fields, options: { ...template.options, updateExisting } };
+}
+
+/** What a saved matching brings back: the column matching, the clinic, the provider and the "already in OnCall" choice. */
+export interface SavedChoices {
+  template: MappingTemplate;
+  defaults: ImportDefaults;
+  /** Null when the matching was saved without the choice (older matchings): the page keeps its own. */
+  updateExisting: boolean | null;
+}
+
+export function choicesFromSaved(saved: MappingTemplate): SavedChoices {
+  const fields = { ...saved.fields };
+  const defaults: ImportDefaults = { division: null, provider: null };
+  for (const key of ['division', 'provider'] as const) {
+    const m = fields[key];
+    if (m?.constant !== undefined) {
+      defaults[key] = m.constant;
+      delete fields[key];
+    }
+  }
+  const { updateExisting, ...options } = saved.options ?? {};
+  return {
+    template: { ...saved, fields, ...(Object.keys(options).length ? { options } : { options: undefined }) },
+    defaults,
+    updateExisting: updateExisting ?? null,
+  };
+}

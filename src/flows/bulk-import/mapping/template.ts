@@ -61,6 +61,11 @@ export interface MappingOptions {
   /** Contacts: build fullName from first + last when fullName is not mapped (default true). */
   deriveFullName?: boolean;
   /**
+   * Saved with a matching in the wizard: records already on the platform are updated (true) or
+   * left as they are (false, the default, as the CLI without --update). A run's own choice wins.
+   */
+  updateExisting?: boolean;
+  /**
    * Appointments pulled from the EMR: a patient with no e-mail becomes a participant with
    * `"provider"` (the run's OnCall provider's e-mail; the default for pulled appointments), this
    * e-mail address (a clinic's front desk), or `"none"` (the appointment is left out).
@@ -123,6 +128,7 @@ const optionsSchema = z.object({
   emrIdMetadataKey: z.string().min(1).max(ONCALL_LIMITS.maxMetadataKeyLength).optional(),
   timeZone: z.string().max(64).refine(isValidTimeZone, { message: 'unknown IANA time zone' }).optional(),
   deriveFullName: z.boolean().optional(),
+  updateExisting: z.boolean().optional(),
   participantEmailFallback: z.string().max(ONCALL_LIMITS.maxEmailLength).refine(
     (v) => v === 'provider' || v === 'none' || z.email().safeParse(v).success,
     { message: 'participantEmailFallback is "provider", "none" or an e-mail address' },
