@@ -62,6 +62,10 @@ export interface RunSummary {
   remaining: number;
   ratePerSecond: number | null;
   etaSeconds: number | null;
+  /** What a started run is doing: looking for records already in OnCall, or sending. */
+  phase?: ServerRunSummary['phase'];
+  /** While preparing: records looked at, of OnCall's total (null until OnCall answered). */
+  preparing?: ServerRunSummary['preparing'];
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

@@ -15,10 +15,10 @@ import { ROW_STATUS, rowStatusLabel } from './run-report.js';
  * server's code (the `in_flight` badge a trial user saw), and the skipped lines and their
  * filter use the same words.
  */
-const RUN_ID = '7';
+const RUN_ID = '00000000-0000-4000-8000-000000000007';
 
 const run: RunSummary = {
-  id: 7,
+  id: RUN_ID,
   target: 'oncall',
   recordType: 'contacts',
   fileName: 'patients.csv',
@@ -81,10 +81,15 @@ describe('run page report labels', () => {
     expect(rowStatusLabel('toString').label).toBe('Other');
   });
 
-  it('calls skipped lines "Left unchanged" in the figures, the badges and the filter', () => {
+  it('calls skipped lines "Already in OnCall" in the figures, the badges and the filter', () => {
     const text = visible(html);
+    // Not "up to date": a skipped line may differ (updates not asked for) or be in another clinic.
     expect(text).not.toMatch(/up to date/i);
-    expect(text).toContain('Left unchanged (1)'); // the filter
-    expect(text.match(/Left unchanged/g)?.length).toBe(3); // figure, filter, the skipped line's badge
+    expect(text).toContain('Already in OnCall (1)'); // the filter
+    expect(text.match(/Already in OnCall/g)?.length).toBe(3); // figure, filter, the skipped line's badge
+  });
+
+  it('says what the run does, in numbers', () => {
+    expect(visible(html)).toContain('Sending: 4 of 7 lines done');
   });
 });
