@@ -29,6 +29,14 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const pendingRows = async (id: string) => {
+    const out: { message: string | null }[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = (await call(`/api/imports/${id}/rows?status=pending&limit=1000&offset=${offset}`)).body as { total: number; items: { message: string | null }[] };
+      out.push(...page.items);
+      if (!page.items.length || out.length >= page.total) return out;
+    }
+  };
   const oncallAppointments = async () => ((await (await fetch(`${server.url}/sandbox/oncall/_admin/stats`)).json()) as { appointments: number }).appointments;
 
   it('previews the EMR appointments as mapping columns with the suggested mapping; anonymous callers get nothing', async () => {
@@ -54,10 +62,13 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     const pulled = await call(`/api/imports/${id}/pull`, { method: 'POST' });
     expect(pulled.status).toBe(200);
     expect(pulled.body.totalRows).toBeGreaterThan(1000);
-    const valid = pulled.body.totalRows - pulled.body.invalidRows;
-    expect(valid).toBeGreaterThan(400); // 461 of 1,084: the rest lack a patient e-mail or are cancelled in the EMR
-    const problems = await call(`/api/imports/${id}/problems?limit=1`);
-    expect(JSON.stringify(problems.body.items[0].errors)).toContain('participants.email');
+    // Every appointment: patients without an e-mail get the provider's address (the default of
+    // a pull, resolved from OnCall's provider 1), cancelled ones are created cancelled.
+    expect(pulled.body.invalidRows).toBe(0);
+    const valid = pulled.body.totalRows;
+    const pending = await pendingRows(id);
+    const warned = pending.filter((r) => r.message === 'the patient has no e-mail in the EMR; the participant uses the provider\'s address');
+    expect(warned.length).toBeGreaterThan(300);
     expect(await oncallAppointments()).toBe(0);
 
     expect((await call(`/api/imports/${id}/start`, json({}))).status).toBe(200);
@@ -67,6 +78,30 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     }, 60_000, 'the pull run to complete');
     expect(done.counts.created).toBe(valid);
     expect(await oncallAppointments()).toBe(valid);
+    // The report keeps the warning on each line that used the provider's address, never the address.
+    const report = await fetch(`${server.url}/api/imports/${id}/report.csv`, { headers: { cookie } }).then((r) => r.text());
+    expect(report.match(/the patient has no e-mail in the EMR; the participant uses the provider's address/g)?.length).toBeGreaterThanOrEqual(warned.length);
+    expect(report).not.toContain('@sandbox-clinic.example');
+  });
+
+  it('the EMR pull\'s participantEmailFallback: "none" leaves those appointments out, an address is used as given, anything else is refused', async () => {
+    const suggested = (await call('/api/imports/emr/preview?resource=Appointment')).body.suggested;
+    const withOption = (participantEmailFallback: string) => ({ ...suggested, options: { ...suggested.options, participantEmailFallback } });
+    const none = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping: withOption('none'), defaults: { division: '1', provider: '1' } }));
+    const pulledNone = (await call(`/api/imports/${none.body.id}/pull`, { method: 'POST' })).body;
+    const problems = (await call(`/api/imports/${none.body.id}/problems?limit=1`)).body;
+    expect(problems.total).toBe(pulledNone.invalidRows);
+    expect(problems.items[0].errors[0].message).toBe('participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR');
+
+    const desk = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping: withOption('front.desk@clinic.example'), defaults: { division: '1' } }));
+    const pulledDesk = (await call(`/api/imports/${desk.body.id}/pull`, { method: 'POST' })).body;
+    expect(pulledDesk.invalidRows).toBe(0);
+    const rows = await pendingRows(desk.body.id);
+    expect(rows.filter((r) => r.message?.includes('uses the address given in the mapping')).length).toBe(pulledNone.invalidRows);
+
+    const bad = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping: withOption('the provider'), defaults: { division: '1' } }));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('participantEmailFallback is \\"provider\\", \\"none\\" or an e-mail address');
   });
 
   it('refuses to pull into a CSV import, and a CSV mapping for a pull, reading nothing', async () => {
@@ -86,7 +121,7 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     const mapping = { ...suggested, fields: { ...suggested.fields, type: { constant: 'phone' } } };
     expect((await call('/api/mapping-templates', json({ name: 'EMR phone visits', target: 'oncall', recordType: 'appointments', mapping }))).status).toBe(201);
     const cli = spawnCli(
-      ['import', '--from', `${server.url}/sandbox/fhir-emr`, '--resource', 'Appointment', '--type', 'appointments', '--division', '1', '--mapping', 'EMR phone visits', '--update', '--dry-run', '--no-progress'],
+      ['import', '--from', `${server.url}/sandbox/fhir-emr`, '--resource', 'Appointment', '--type', 'appointments', '--division', '1', '--provider', '1', '--mapping', 'EMR phone visits', '--update', '--dry-run', '--no-progress'],
       { EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'), ONCALL_BASE_URL: `${server.url}/sandbox/oncall`, ONCALL_API_KEY: 'oncall-sandbox-key', LOG_LEVEL: 'warn' },
     );
     await cli.exited();
@@ -95,7 +130,7 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     // The earlier test created the appointments as online visits: with the saved matching
     // (phone) every one of them would be updated, and nothing is sent by the dry run.
     const updates = Number(/\(dry run\) would create 0, would update (\d+), unchanged 0/.exec(out)?.[1]);
-    expect(updates).toBeGreaterThan(400); // 461 of 1,084: the rest lack a patient e-mail or are cancelled in the EMR
+    expect(updates).toBeGreaterThan(1000); // every appointment of the EMR (1,084 in the sandbox)
     expect(await oncallAppointments()).toBe(updates);
     const listed = await fetch(`${server.url}/sandbox/oncall/appointments/?page_size=100`, { headers: { authorization: 'Token oncall-sandbox-key' } });
     const types = new Set(((await listed.json()) as { results: { type: string }[] }).results.map((a) => a.type));
