@@ -37,10 +37,12 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
   it('imports the Synthea export with the suggested mapping, then a second run creates nothing', async () => {
     const report = join(dir, 'report.csv');
     const first = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1', '--report', report]);
-    expect(first.out).toMatch(/using the suggested mapping/);
-    expect(first.out).toMatch(/emrId\s+← Id/);
-    expect(first.out).toMatch(/firstName\s+← FIRST/);
-    expect(first.out).toContain(`created ${SYNTHEA_ROWS}, updated 0, skipped 0, failed 0`);
+    expect(first.out).toMatch(/using the suggested mapping \(column → field\)/);
+    expect(first.out).toMatch(/^ {2}Id\s+→ {2}EMR id$/m);
+    expect(first.out).toMatch(/^ {2}FIRST\s+→ {2}First name {3}\(digits removed\)$/m);
+    expect(first.out).toMatch(/^ {2}BIRTHDATE\s+→ {2}Date of birth/m);
+    expect(first.out).not.toMatch(/emrId|firstName|birthDate|strip-digits|value-map/);
+    expect(first.out).toContain(`${SYNTHEA_ROWS} created, 0 updated, 0 already up to date, 0 left out — report: ${report}`);
     expect(first.code).toBe(0);
     const lines = readFileSync(report, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(SYNTHEA_ROWS + 1);
@@ -50,11 +52,11 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     expect(stats.contacts).toBe(SYNTHEA_ROWS);
 
     const second = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1']);
-    expect(second.out).toContain(`created 0, updated 0, skipped ${SYNTHEA_ROWS}, failed 0`);
+    expect(second.out).toContain(`0 created, 0 updated, ${SYNTHEA_ROWS} already up to date, 0 left out\n`);
     expect(second.code).toBe(0);
     // A fresh database (no local history) still finds them on the platform.
     const third = await runImport([FIXTURE, '--type', 'contacts', '--division', '1', '--provider', '1'], { EHR_BRIDGE_DATABASE_URL: join(dir, 'other.sqlite') });
-    expect(third.out).toContain(`created 0, updated 0, skipped ${SYNTHEA_ROWS}, failed 0`);
+    expect(third.out).toContain(`0 created, 0 updated, ${SYNTHEA_ROWS} already up to date, 0 left out`);
     const after = (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number };
     expect(after.contacts).toBe(SYNTHEA_ROWS);
   });
@@ -64,14 +66,14 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     const db = { EHR_BRIDGE_DATABASE_URL: join(dir, 'fhir.sqlite') };
     const first = await runImport(['--from', `${sandbox.base}/fhir-emr`, '--resource', 'Patient', '--type', 'contacts', '--division', '1', '--provider', '1'], db);
     expect(first.out).toMatch(/read 543 row\(s\)/);
-    const created = Number(/created (\d+)/.exec(first.out)![1]);
-    const failed = Number(/failed (\d+)/.exec(first.out)![1]);
-    expect(created + failed).toBe(SYNTHEA_ROWS);
+    const created = Number(/(\d+) created/.exec(first.out)![1]);
+    const leftOut = Number(/(\d+) left out/.exec(first.out)![1]);
+    expect(created + leftOut).toBe(SYNTHEA_ROWS);
     expect(created).toBeGreaterThan(500);
     const stats = (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number };
     expect(stats.contacts).toBe(created);
     const again = await runImport(['--from', `${sandbox.base}/fhir-emr`, '--resource', 'Patient', '--type', 'contacts', '--division', '1', '--provider', '1', '--no-bulk'], db);
-    expect(again.out).toContain(`created 0, updated 0, skipped ${created}`);
+    expect(again.out).toContain(`0 created, 0 updated, ${created} already up to date`);
   });
 
   it('exits 2 when some rows fail validation and reports them with line numbers', async () => {
@@ -79,9 +81,9 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     writeFileSync(file, 'Patient ID,First Name,Last Name,DOB,Sex,Email\nx1,Ann,Lee,1980-02-30,F,ann@example.org\nx2,Bob,Ray,1975-01-01,M,bob@example\nx3,Cy,Doe,1990-05-05,M,cy@example.org\n');
     const r = await runImport([file, '--type', 'contacts', '--division', '1', '--provider', '1']);
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/line 2: .*date/i);
-    expect(r.out).toMatch(/line 3: .*e-?mail/i);
-    expect(r.out).toContain('created 1, updated 0, skipped 0, failed 2');
+    expect(r.out).toContain('line 2: Date of birth (column DOB) is not a real calendar date');
+    expect(r.out).toContain('line 3: E-mail (column Email) is not a valid e-mail address');
+    expect(r.out).toContain('1 created, 0 updated, 0 already up to date, 2 left out\n');
     expect(r.out).not.toContain('bob@example');
   });
 
@@ -90,6 +92,8 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/rejected the API key/);
     expect(r.out.match(/rejected the API key/g)).toHaveLength(1);
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+    expect(r.out).not.toMatch(/^\s+at /m);
   });
 
   const stats = async () => (await (await fetch(`${sandbox.base}/oncall/_admin/stats`)).json()) as { contacts: number; requests: { byMethod: Record<string, number> } };
@@ -124,19 +128,19 @@ describe('ehr-bridge import (CLI) against the sandbox process', () => {
     const file = sixPeople();
     const db = { EHR_BRIDGE_DATABASE_URL: join(dir, 'clinics.sqlite') };
     const first = await runImport([file, '--type', 'contacts', '--division', '1', '--provider', '1'], db);
-    expect(first.out).toContain('created 6, updated 0, skipped 0, failed 0');
+    expect(first.out).toContain('6 created, 0 updated, 0 already up to date, 0 left out');
     const before = await stats();
     const second = await runImport([file, '--type', 'contacts', '--division', '2', '--provider', '1', '--update'], db);
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/6 patient\(s\) already exist in another clinic \(e\.g\. line\(s\) 2, 3, 4, 5, 6, 7\): they will not be moved/);
-    expect(second.out).toContain('created 0, updated 0, skipped 6, failed 0');
+    expect(second.out).toContain('0 created, 0 updated, 0 already up to date, 6 in another clinic, not moved, 0 left out');
     const mid = await stats();
     expect(mid.requests.byMethod.PATCH ?? 0).toBe(before.requests.byMethod.PATCH ?? 0);
     expect(mid.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
     const moved = await runImport([file, '--type', 'contacts', '--division', '2', '--provider', '1', '--move-between-clinics'], db);
     expect(moved.code).toBe(0);
     expect(moved.out).toMatch(/they will be moved into this clinic/);
-    expect(moved.out).toContain('created 0, updated 6, skipped 0, failed 0');
+    expect(moved.out).toContain('0 created, 6 updated, 0 already up to date, 0 left out');
     const after = await stats();
     expect(after.contacts).toBe(6);
     expect((after.requests.byMethod.PATCH ?? 0) - (mid.requests.byMethod.PATCH ?? 0)).toBe(6);
