@@ -218,7 +218,13 @@ export class ImportService {
   async resume(runId: string): Promise<RunRow> {
     const run = await this.require(runId);
     if (!(await this.runs.transition(runId, ['paused'], 'running'))) throw new ImportError(409, `the import is ${run.status}, not paused`);
-    await enqueueOpenChunks({ queue: this.deps.queue, runs: this.runs }, runId);
+    if (run.progress?.phase === 'preparing') {
+      // Paused before its preparation ran (the job found it paused and did nothing): prepare now,
+      // or the rows would be sent without knowing the records already on the platform.
+      await this.deps.queue.add({ name: IMPORT_JOBS.prepare, payload: { runId }, jobKey: `import-prepare:${runId}` });
+    } else {
+      await enqueueOpenChunks({ queue: this.deps.queue, runs: this.runs }, runId);
+    }
     return this.require(runId);
   }
 
