@@ -1,17 +1,15 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../server/context.js';
 import { embeddedSandboxOptions } from '../sandboxes/embedded.js';
 import { sandboxesEnabled } from '../sandboxes/enabled.js';
 import { mountSandboxes } from '../sandboxes/mount.js';
 import { installAccessControl } from './access/access-control.js';
-import { tagRoutes } from './access/route-access.js';
 import { installRouteRegistry } from './access/route-registry.js';
 import { httpLogger } from '../logging/logger.js';
 import { installErrorHandler } from './errors.js';
+import { registerOpenApi } from './openapi.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { installRequestIdHeader, requestIdGenerator } from './request-id.js';
 import { installSecurityHeaders } from './security-headers.js';
@@ -66,22 +64,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(fastifyCookie);
   // After the cookie parser (its onRequest hook must run first), before any route.
   installAccessControl(app, { db: ctx.store.db, config: ctx.config });
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'ehr-bridge API', version: '0.1.0', description: 'Bulk import, sync and document delivery between EMRs and partner platforms.' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created in the UI or with `ehr-bridge api-keys create`' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(async (scope) => {
-    tagRoutes(scope, 'public');
-    await scope.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  });
+  // The engine's API (no sandbox routes) at /docs.
+  await registerOpenApi(app);
 
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx });

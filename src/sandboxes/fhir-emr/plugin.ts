@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ExportJobs, ndjsonChunks, type ExportJob } from './bulk-export.js';
 import { buildCapabilityStatement, WRITABLE_TYPES } from './capability-statement.js';
 import { createFhirEmrStore, FHIR_EMR_TYPES, isFhirEmrType, VersionConflictError, type FhirEmrStore, type FhirEmrType } from './fhir-store.js';
+import { registerFhirEmrIndexRoute } from './index-page.js';
 import { OperationOutcomeError, outcome } from './operation-outcome.js';
 import { PageSnapshots } from './page-snapshots.js';
 import { validatePatient } from './patient-validation.js';
@@ -127,7 +128,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
   // ---- cross-cutting hooks and handlers --------------------------------------------------
   app.addHook('onRequest', async (request, reply) => {
     if (!opts.bearerToken) return;
-    if (request.method === 'GET' && request.routeOptions.url === `${prefix}/metadata`) return;
+    if (request.method === 'GET' && (request.routeOptions.url === `${prefix}/metadata` || request.routeOptions.url === `${prefix}/`)) return;
     if (!tokenMatches(request.headers.authorization, opts.bearerToken)) {
       track(request, 'auth-failure');
       reply.header('www-authenticate', 'Bearer realm="fhir-emr-sandbox"');
@@ -169,6 +170,9 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
       buildCapabilityStatement(baseUrl(request), { bulkExport: bulkEnabled, bearerAuth: Boolean(opts.bearerToken), maxCount: policy.maxCount }),
     );
   });
+
+  // What this sandbox is, at its own address (the start banner's link).
+  if (prefix !== '') registerFhirEmrIndexRoute(app, prefix, { bulkExport: bulkEnabled, bearerAuth: Boolean(opts.bearerToken) });
 
   // ---- admin ------------------------------------------------------------------------------
   app.post('/_admin/reset', async (request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, LogLevel, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerOncallIndexRoute } from './index-page.js';
 import { registerAppointmentRoutes } from './appointment-routes.js';
 import { DEFAULT_API_KEY, DEFAULT_TIMEOUT_HOLD_MS } from './assumptions.js';
 import { checkAuthorization } from './auth.js';
@@ -158,6 +159,8 @@ export const oncallSandbox: FastifyPluginAsync<OncallSandboxOptions> = async (ap
 
   await app.register(async (admin) => {
     registerAdminRoutes(new RouteKit(admin, ctx, kitOptions), ctx);
+    // What this sandbox is, at its own address (no key needed: it holds no data).
+    if (prefix !== '') registerOncallIndexRoute(admin, prefix, kitOptions.logLevel);
   });
 
   await app.register(async (api) => {
