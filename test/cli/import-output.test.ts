@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
+import { BIN, REPO_ROOT, spawnCli, startSandboxProcess, type Spawned } from '../helpers/processes.js';
 
 /**
  * What `ehr-bridge import` prints (issue 7): stdout for the person (or one JSON object with
@@ -60,6 +61,25 @@ describe('ehr-bridge import: output, logs and records already in OnCall', () => 
     const logLines = json.stderr.split('\n').filter(isJsonLine).map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(logLines.map((l) => l.msg)).toContain('FHIR export ready');
     expect(json.stdout.split('\n').filter(isJsonLine)).toEqual([]);
+  });
+
+  it('on a terminal: a progress bar in plain words, then the summary, and no log line in the middle', async () => {
+    await fetch(`${sandbox.base}/oncall/_admin/reset`, { method: 'POST' });
+    // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell does.
+    const cmd = [process.execPath, BIN, 'import', '--from', `${sandbox.base}/fhir-emr`, '--resource', 'Patient', '--division', '1', '--provider', '1'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qefc', cmd, '/dev/null'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, EHR_BRIDGE_DATABASE_URL: join(dir, 'tty.sqlite'), LOG_LEVEL: undefined, VITEST: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(screen).toMatch(/\d+% \| \d+ of \d+ rows \| \d+ rows\/s \| .* left \| 0 not imported/);
+    expect(screen).toMatch(/\d+ created, 0 updated, 0 already up to date, \d+ left out\r?\n/);
+    expect(screen).not.toContain('{"level"');
+    expect(screen).not.toContain('FHIR export ready');
   });
 
   it('refuses a LOG_FORMAT it does not know, with one line and exit 1', async () => {

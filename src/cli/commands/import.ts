@@ -146,16 +146,16 @@ async function dryRunCounts(svc: ImportService, runId: string): Promise<{ create
 
 async function follow(svc: ImportService, runId: string, showBar: boolean): Promise<RunSummary> {
   const bar = showBar
-    ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value}/{total} rows | {rate}/s | ETA {eta_formatted} | failed {failed}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value} of {total} rows | {rate} rows/s | {eta_formatted} left | {failed} not imported', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
   let s = await svc.summary(runId);
   bar?.start(s.totalRows - s.invalidRows, 0, { rate: 0, failed: 0 });
   while (!isFinished(s.status)) {
     await sleep(500);
     s = await svc.summary(runId);
-    bar?.update(s.done, { rate: s.ratePerSecond, failed: s.counts.failed });
+    bar?.update(s.done, { rate: Math.round(s.ratePerSecond), failed: s.counts.failed });
   }
-  bar?.update(s.done, { rate: s.ratePerSecond, failed: s.counts.failed });
+  bar?.update(s.done, { rate: Math.round(s.ratePerSecond), failed: s.counts.failed });
   bar?.stop();
   return s;
 }
