@@ -24,17 +24,25 @@ export class MllpFrameError extends Error {
   readonly code: MllpFrameErrorCode;
   /** Bytes of the frame dropped when the error happened (never their content: it is PHI). */
   readonly droppedBytes: number;
+  /**
+   * The first bytes of an oversize frame, when the deframer was asked to keep them
+   * (`keepHeadBytes`): enough to read its MSH and answer AR to the right MSH-10.
+   */
+  readonly head: Buffer | undefined;
 
-  constructor(code: MllpFrameErrorCode, droppedBytes: number, message: string) {
+  constructor(code: MllpFrameErrorCode, droppedBytes: number, message: string, head?: Buffer) {
     super(message);
     this.name = 'MllpFrameError';
     this.code = code;
     this.droppedBytes = droppedBytes;
+    this.head = head;
   }
 }
 
 export interface MllpDeframerOptions {
   maxFrameBytes?: number;
+  /** Keep this many first bytes of an oversize frame on its error (`head`); default 0. */
+  keepHeadBytes?: number;
 }
 
 export interface MllpDeframerEvents {
@@ -59,6 +67,7 @@ export interface MllpDeframerEvents {
  */
 export class MllpDeframer extends EventEmitter<MllpDeframerEvents> {
   readonly maxFrameBytes: number;
+  readonly keepHeadBytes: number;
   garbageBytes = 0;
   private inFrame = false;
   /** Set when the previous chunk ended on 0x1C inside a frame. */
@@ -71,6 +80,7 @@ export class MllpDeframer extends EventEmitter<MllpDeframerEvents> {
   constructor(opts: MllpDeframerOptions = {}) {
     super();
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.keepHeadBytes = Math.max(0, opts.keepHeadBytes ?? 0);
   }
 
   /** Bytes of the frame currently being assembled (0 between frames). */
@@ -156,8 +166,9 @@ export class MllpDeframer extends EventEmitter<MllpDeframerEvents> {
   private append(part: Buffer): void {
     if (part.length === 0 || !this.inFrame) return;
     if (this.size + part.length > this.maxFrameBytes) {
+      const head = this.keepHeadBytes > 0 ? firstBytes([...this.parts, part], this.keepHeadBytes) : undefined;
       this.size += part.length;
-      this.abort('oversize', `MLLP frame larger than ${this.maxFrameBytes} bytes; dropped`);
+      this.abort('oversize', `MLLP frame larger than ${this.maxFrameBytes} bytes; dropped`, head);
       this.skipping = true;
       return;
     }
@@ -174,14 +185,27 @@ export class MllpDeframer extends EventEmitter<MllpDeframerEvents> {
     return frame;
   }
 
-  private abort(code: MllpFrameErrorCode, message: string): void {
+  private abort(code: MllpFrameErrorCode, message: string, head?: Buffer): void {
     const dropped = this.size;
     this.inFrame = false;
     this.pendingEnd = false;
     this.parts = [];
     this.size = 0;
-    this.emit('frame-error', new MllpFrameError(code, dropped, message));
+    this.emit('frame-error', new MllpFrameError(code, dropped, message, head));
   }
+}
+
+/** A copy of the first `n` bytes of `parts` (never aliasing a TCP chunk). */
+function firstBytes(parts: Buffer[], n: number): Buffer {
+  const out: Buffer[] = [];
+  let size = 0;
+  for (const p of parts) {
+    if (size >= n) break;
+    const take = p.subarray(0, n - size);
+    out.push(take);
+    size += take.length;
+  }
+  return Buffer.concat(out, size);
 }
 
 function indexOfBefore(buf: Buffer, byte: number, from: number, to: number): number {

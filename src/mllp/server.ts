@@ -36,9 +36,16 @@ export interface MllpServerOptions {
    * written after the frames before it were answered, then the connection is closed. Unset, the
    * frame is dropped silently and the sender only learns from its ACK timeout.
    */
-  oversizeReply?(err: MllpFrameError, remote: MllpRemote): Buffer | null;
+  oversizeReply?(err: MllpFrameError, remote: MllpRemote): Buffer | null | Promise<Buffer | null>;
   /** `onMessage` threw; the connection has been closed without an ACK. */
   onHandlerError?(err: unknown, remote: MllpRemote): void;
+  /**
+   * At most this many connections at once; one more is closed as soon as it is accepted
+   * (node's `server.maxConnections`), so idle or hostile senders cannot exhaust the process.
+   */
+  maxConnections?: number;
+  /** Keep the first bytes of an oversize frame on its MllpFrameError (`head`), e.g. to answer its MSH-10. */
+  keepOversizeHeadBytes?: number;
 }
 
 export interface MllpServer {
@@ -64,7 +71,7 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
       port: socket.remotePort ?? 0,
       connectionId: nextConnectionId++,
     };
-    const deframer = new MllpDeframer({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    const deframer = new MllpDeframer({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, keepHeadBytes: opts.keepOversizeHeadBytes });
     /** Frames to handle in order; an oversize error in the queue ends the connection there. */
     const queue: (Buffer | MllpFrameError)[] = [];
     let busy = false;
@@ -83,8 +90,13 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
       try {
         for (let raw = queue.shift(); raw; raw = queue.shift()) {
           if (raw instanceof MllpFrameError) {
-            const answer = opts.oversizeReply?.(raw, remote) ?? null;
             queue.length = 0;
+            let answer: Buffer | null = null;
+            try {
+              answer = (await opts.oversizeReply?.(raw, remote)) ?? null;
+            } catch (err) {
+              opts.onHandlerError?.(err, remote);
+            }
             // end() flushes the answer first; destroy() then drops the rest of the oversize frame.
             if (!socket.destroyed) {
               if (answer) socket.end(frame(answer), () => socket.destroy());
@@ -134,6 +146,7 @@ export function createMllpServer(opts: MllpServerOptions): MllpServer {
   };
 
   const server = opts.tls ? tls.createServer(opts.tls, onConnection) : net.createServer(onConnection);
+  if (opts.maxConnections !== undefined) server.maxConnections = opts.maxConnections;
 
   return {
     listen(port = 0, host = '127.0.0.1') {

@@ -11,6 +11,7 @@ import type { Config } from '../config/config.js';
  * | document bytes                         | `documentBytesHours` after delivery    | deleted; status/tracking stay         |
  * | message preview with identifiers       | `messagePreviewDays` after delivery    | reduced to its identifier-free form   |
  * | tracking (statuses, attempts)          | `trackingMonths` after the request     | tombstone answering 410               |
+ * | inbound messages (src/messages/)       | 30 days processed/ignored, 90 failed/rejected (EHR_BRIDGE_MESSAGES_*RETENTION_DAYS) | deleted with their trace |
  */
 export interface RetentionPolicy {
   importRowsDays: number;

@@ -4,6 +4,8 @@ import type { JobHandlers, JobQueue } from '../queue/queue.js';
 import type { Db } from '../store/db.js';
 import { DAY_MS, retentionPolicy } from './policy.js';
 import { purgeImportRows } from './purge-import-rows.js';
+import { purgeMessages } from '../messages/retention.js';
+import { messageRetention, type MessageRetention } from '../messages/settings.js';
 
 /**
  * The one purge job of the retention policy (issue 6, item 9). It runs at start and then every
@@ -23,6 +25,8 @@ export interface PurgeDeps {
   logger: Logger;
   /** The documents part (bytes, previews, tracking, tokens): SendToEhrService.runRetention. */
   documents: (now: Date) => Promise<{ purgedDocuments: number; redactedPreviews: number; expiredTransactions: number }>;
+  /** Inbound messages (src/messages/retention.ts); default from the environment. */
+  messageRetention?: MessageRetention;
 }
 
 export interface PurgeSummary {
@@ -31,6 +35,8 @@ export interface PurgeSummary {
   purgedDocuments: number;
   redactedPreviews: number;
   expiredTransactions: number;
+  /** Inbound messages deleted (processed/ignored and failed/rejected ones past their time). */
+  messages: number;
 }
 
 /** Applies every retention setting once, as of `now`. */
@@ -38,7 +44,8 @@ export async function runPurge(deps: PurgeDeps, now = new Date()): Promise<Purge
   const policy = retentionPolicy(deps.config);
   const rows = await purgeImportRows(deps.db, new Date(now.getTime() - policy.importRowsDays * DAY_MS), now);
   const docs = await deps.documents(now);
-  const summary = { importRuns: rows.runs, importRows: rows.rows, ...docs };
+  const msgs = await purgeMessages(deps.db, deps.messageRetention ?? messageRetention(), now);
+  const summary = { importRuns: rows.runs, importRows: rows.rows, ...docs, messages: msgs.messages };
   // Counts only: what was purged is patient data, the log never says which.
   if (Object.values(summary).some((n) => n > 0)) deps.logger.info(summary, 'retention: purge applied');
   return summary;

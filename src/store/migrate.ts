@@ -8,6 +8,7 @@ import * as m0003 from './migrations/0003-documents.js';
 import * as m0004 from './migrations/0004-login-security.js';
 import * as m0007 from './migrations/0007-retention.js';
 import * as m0008 from './migrations/0008-run-progress.js';
+import * as m0009 from './migrations/0009-messages.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-login-security': m0004,
   '0007-retention': m0007,
   '0008-run-progress': m0008,
+  '0009-messages': m0009,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,3 +1,5 @@
+import type { ColumnType, Generated } from 'kysely';
+
 /**
  * Table types for kysely. Portable across SQLite and PostgreSQL on purpose: ids are text
  * (UUIDs), timestamps are ISO-8601 text (sortable), JSON is text, booleans are 0/1 integers,
@@ -210,6 +212,52 @@ export interface EhrDeliveryEventsTable {
   at: string;
 }
 
+/**
+ * Inbound messages as received (migration 0009, src/messages/). `id` is the arrival sequence;
+ * PostgreSQL hands bigint back as a string, so readers go through Number().
+ */
+export interface MessagesTable {
+  id: Generated<string | number>;
+  channel: string;
+  received_at: string;
+  last_received_at: string;
+  times_received: ColumnType<number, number | undefined, number>;
+  remote_address: string | null;
+  raw: Buffer;
+  size_bytes: number;
+  raw_truncated: ColumnType<number, number | undefined, number>;
+  content_hash: string;
+  message_type: string;
+  event: string;
+  version: string;
+  control_id: string;
+  sending_application: string;
+  sending_facility: string;
+  /** received | processed | failed | ignored | rejected */
+  status: string;
+  status_reason: string | null;
+  ack: Buffer | null;
+  ack_code: string | null;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  processed_at: string | null;
+}
+
+export interface MessagePatientsTable {
+  patient_id: string;
+  message_id: string | number;
+}
+
+export interface MessageEventsTable {
+  id: Generated<string | number>;
+  message_id: string | number;
+  at: string;
+  /** parsed | decision | call | error */
+  kind: string;
+  /** JSON */
+  detail: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
@@ -230,4 +278,7 @@ export interface Database {
   ehr_deliveries: EhrDeliveriesTable;
   ehr_delivery_attempts: EhrDeliveryAttemptsTable;
   ehr_delivery_events: EhrDeliveryEventsTable;
+  messages: MessagesTable;
+  message_patients: MessagePatientsTable;
+  message_events: MessageEventsTable;
 }

@@ -1,0 +1,2 @@
+export { MllpListener, MllpPortInUseError, OVERSIZE_HEAD_BYTES, type MllpListenerDeps, type MllpListenerStats } from './listener.js';
+export { toIncoming } from './to-incoming.js';
