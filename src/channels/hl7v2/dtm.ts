@@ -95,10 +95,14 @@ function wallToUtc(wall: number, timeZone: string): number {
   return second;
 }
 
+const knownZones = new Set<string>(['UTC']);
+
 /** True when `timeZone` is a zone this runtime knows. */
 export function isKnownTimeZone(timeZone: string): boolean {
+  if (knownZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone });
+    knownZones.add(timeZone);
     return true;
   } catch {
     return false;

@@ -6,7 +6,7 @@ import { DEFAULT_DELIMITERS, escapeHl7, type Hl7Delimiters } from '../../hl7/esc
 import { parseHl7, type ParsedHl7 } from '../../hl7/parse.js';
 import { SIU_EVENTS, mapSiu, type SiuEvent } from './appointment.js';
 import { decodeInbound, firstMsh18Repetition } from './decode.js';
-import { parseDtm } from './dtm.js';
+import { isKnownTimeZone, parseDtm } from './dtm.js';
 import { Hl7ContentError, mappingContext, missingSegment, requiredFieldMissing, type MappingContext } from './mapping-context.js';
 import { emrIdOf, emrLocation, mapPid } from './patient.js';
 import { MessageReader } from './reader.js';
@@ -42,12 +42,24 @@ export { SIU_EVENTS };
 /** Versions 2.2 to 2.8 (with their point releases: 2.3.1, 2.5.1, 2.7.1, 2.8.1, 2.8.2). */
 export const SUPPORTED_VERSION = /^2\.[2-8](\.\d+)?$/;
 
-export interface InboundParseOptions extends InboundOptions {
-  /** IANA zone of date/times written without an offset; default 'UTC'. */
-  timeZone?: string;
+/**
+ * Check the options once, when a listener is configured (parseInbound checks them too).
+ * Throws with a message naming the option.
+ */
+export function validateInboundOptions(opts: InboundOptions): void {
+  if (opts.timeZone !== undefined && !isKnownTimeZone(opts.timeZone)) {
+    throw new RangeError(`timeZone: "${opts.timeZone}" is not an IANA time zone (e.g. America/Toronto)`);
+  }
+  if (opts.charset !== undefined && opts.charset !== 'UTF-8' && opts.charset !== 'ISO-8859-1') {
+    throw new RangeError(`charset: "${String(opts.charset)}" is not UTF-8 or ISO-8859-1`);
+  }
+  if (opts.emrIdType !== undefined && !/^[A-Za-z0-9_-]{1,10}$/.test(opts.emrIdType)) {
+    throw new RangeError('emrIdType: an identifier type code (HL7 table 0203, e.g. MR, PI, PT) of 1-10 letters or digits');
+  }
 }
 
-export function parseInbound(raw: Buffer, opts: InboundParseOptions = {}): InboundResult {
+export function parseInbound(raw: Buffer, opts: InboundOptions = {}): InboundResult {
+  validateInboundOptions(opts);
   const decoded = decodeInbound(raw, opts.charset ?? 'UTF-8');
   const text = decoded.text.replace(/^[\s\uFEFF]+/, '');
   if (!text.startsWith('MSH')) {

@@ -76,11 +76,17 @@ export class SegmentView {
     return `${this.name}^${this.sequence}^${n}`;
   }
 
+  private readonly cache = new Map<number, Repetition[]>();
+
   /** The repetitions of field n (empty repetitions kept, so indexes stay HL7's). */
   repetitions(n: number): Repetition[] {
-    const f = this.rawField(n);
-    if (!f) return [];
-    return f.components.map((comps) => new Repetition(comps, this.d, this.charset));
+    let reps = this.cache.get(n);
+    if (!reps) {
+      const f = this.rawField(n);
+      reps = f ? f.components.map((comps) => new Repetition(comps, this.d, this.charset)) : [];
+      this.cache.set(n, reps);
+    }
+    return reps;
   }
 
   /** Unescaped, trimmed value of field n, component c, subcomponent s, repetition r (1-based). */

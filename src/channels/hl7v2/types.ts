@@ -9,8 +9,10 @@ export interface InboundOptions {
   emrIdType?: string;
   /** Charset when MSH-18 is absent (the listener's configuration); default 'UTF-8'. */
   charset?: 'UTF-8' | 'ISO-8859-1';
-  /** Identifier system for the EMR id on the Patient; default IDENTIFIER_SYSTEMS.emr. */
+  /** Identifier system for the EMR id on the Patient and Appointment; default IDENTIFIER_SYSTEMS.emr. */
   emrIdSystem?: string;
+  /** IANA zone of date/times written without a UTC offset (e.g. 'America/Toronto'); default 'UTC'. */
+  timeZone?: string;
 }
 
 export interface Hl7Header {
