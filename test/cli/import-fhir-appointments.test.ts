@@ -107,7 +107,7 @@ describe.each(DIALECTS)('ehr-bridge import --from <FHIR EMR> --resource Appointm
     const s = await stats();
     expect(s.appointments).toBe(0);
     expect(s.requests.byMethod.POST ?? 0).toBe(0);
-  });
+  }, 300_000); // the CLI pulls 1,084 appointments: minutes on a loaded 2-core machine
 
   it('creates every appointment but those entered in error, each linked to its patient, cancelled as in the EMR; a re-run creates and changes nothing', async () => {
     const expected = sendable().length;
@@ -143,7 +143,7 @@ describe.each(DIALECTS)('ehr-bridge import --from <FHIR EMR> --resource Appointm
     expect(after.appointments).toBe(expected);
     expect(after.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
     expect(after.requests.byMethod.PATCH ?? 0).toBe(0);
-  });
+  }, 300_000);
 
   it.runIf(dialect === 'sqlite')('--mapping takes a JSON file; a code outside its map fails naming the code and the field; a CSV mapping is refused before any read', async () => {
     const file = join(dir, 'appointments.json');
@@ -163,5 +163,5 @@ describe.each(DIALECTS)('ehr-bridge import --from <FHIR EMR> --resource Appointm
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('the mapping reads "Visit", which a FHIR Appointment does not have');
     expect((await stats()).requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
-  });
+  }, 300_000);
 });

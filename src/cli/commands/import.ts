@@ -14,7 +14,7 @@ import { mappingTemplateSchema, type MappingTemplate } from '../../flows/bulk-im
 import { writeReportCsv } from '../../flows/bulk-import/report.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
-import { fhirStagingEvents, oncallProviderEmail } from '../../flows/bulk-import/stage-fhir.js';
+import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
 import { participantEmailFallbackRows } from '../../flows/bulk-import/fhir/fallback-rows.js';
 import { isFinished } from '../../flows/bulk-import/run-status.js';
 import { createContext, type AppContext } from '../../server/context.js';
@@ -81,7 +81,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
       ? csvStagingEvents(createReadStream(file), staging)
-      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providerEmail: oncallProviderEmail(ctx.oncall()) });
+      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providers: () => ctx!.oncall().listProviders() });
     const staged = await svc.stage(run.id, events);
     out(`read ${staged.totalRows} row(s): ${staged.totalRows - staged.invalidRows} valid, ${staged.invalidRows} with problems`);
     if (staged.invalidRows) {

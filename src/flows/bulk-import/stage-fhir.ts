@@ -1,8 +1,7 @@
 import type { Appointment, Patient } from '@medplum/fhirtypes';
 import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
 import { emrAppointmentToRecord, suggestEmrAppointmentMapping, unknownAppointmentColumns } from './fhir/emr-appointment.js';
-import { resolveParticipantEmailFallback, type ParticipantEmailFallback, type ProviderEmailLookup } from './fhir/participant-email-fallback.js';
-import type { OncallClient } from '../../partners/oncall/client.js';
+import { resolveParticipantEmailFallback, type ParticipantEmailFallbackRule, type ProviderList } from './fhir/participant-email-fallback.js';
 import type { MappingTemplate } from './mapping/template.js';
 import type { StagingEvent } from './stage-rows.js';
 import { fromFhirAppointment, fromFhirPatient } from './validation/from-fhir.js';
@@ -26,23 +25,14 @@ export interface FhirSourceOptions {
   /** Division / provider for records that do not carry one (FHIR records never name OnCall's). */
   defaults?: { division?: string; provider?: string };
   /**
-   * Appointments: finds the run's OnCall provider's e-mail, read once before the first record,
-   * for patients with no e-mail (mapping option `participantEmailFallback`, default
-   * "provider"). Without it, "provider" cannot apply and such rows are left out, saying why.
+   * Appointments: OnCall's providers (`client.listProviders`), listed once before the first
+   * record, whose e-mails stand in for patients with none (mapping option
+   * `participantEmailFallback`, default "provider"). Without it, "provider" cannot apply and
+   * such rows are left out, saying why.
    */
-  providerEmail?: ProviderEmailLookup;
+  providers?: ProviderList;
   /** Injected for tests; otherwise built from baseUrl. */
   reader?: FhirReader;
-}
-
-/** The provider lookup against OnCall: the providers' list, matched by URL path or id. */
-export function oncallProviderEmail(client: Pick<OncallClient, 'listProviders' | 'baseUrl'>): ProviderEmailLookup {
-  return async (provider) => {
-    const id = /^\d+$/.test(provider.trim()) ? provider.trim() : /\/providers\/([^/?#]+)/.exec(provider)?.[1];
-    if (!id) return null;
-    const found = (await client.listProviders()).find((p) => /\/providers\/([^/?#]+)/.exec(p.url)?.[1] === id);
-    return found ? { email: found.email ?? null } : null;
-  };
 }
 
 /**
@@ -65,12 +55,12 @@ export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerato
       return;
     }
   }
-  let fallback: ParticipantEmailFallback | undefined;
+  let fallback: ParticipantEmailFallbackRule | undefined;
   if (template && recordType === 'appointments') {
     try {
-      fallback = await resolveParticipantEmailFallback(template, opts.providerEmail);
+      fallback = await resolveParticipantEmailFallback(template, opts.providers);
     } catch (e) {
-      yield { kind: 'fatal', message: `OnCall could not be asked for the provider's e-mail (mapping option participantEmailFallback "provider"): ${(e as Error).message}` };
+      yield { kind: 'fatal', message: `OnCall could not be asked for the providers' e-mails (mapping option participantEmailFallback "provider"): ${(e as Error).message}` };
       return;
     }
   }

@@ -75,14 +75,14 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     const done = await until(async () => {
       const s = (await call(`/api/imports/${id}`)).body;
       return s.status === 'completed' ? s : undefined;
-    }, 60_000, 'the pull run to complete');
+    }, 240_000, 'the pull run to complete');
     expect(done.counts.created).toBe(valid);
     expect(await oncallAppointments()).toBe(valid);
     // The report keeps the warning on each line that used the provider's address, never the address.
     const report = await fetch(`${server.url}/api/imports/${id}/report.csv`, { headers: { cookie } }).then((r) => r.text());
     expect(report.match(/the patient has no e-mail in the EMR; the participant uses the provider's address/g)?.length).toBeGreaterThanOrEqual(warned.length);
     expect(report).not.toContain('@sandbox-clinic.example');
-  });
+  }, 300_000);
 
   it('the EMR pull\'s participantEmailFallback: "none" leaves those appointments out, an address is used as given, anything else is refused', async () => {
     const suggested = (await call('/api/imports/emr/preview?resource=Appointment')).body.suggested;
@@ -102,7 +102,7 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     const bad = await call('/api/imports', json({ target: 'oncall', recordType: 'appointments', source: 'fhir', mapping: withOption('the provider'), defaults: { division: '1' } }));
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('participantEmailFallback is \\"provider\\", \\"none\\" or an e-mail address');
-  });
+  }, 300_000);
 
   it('refuses to pull into a CSV import, and a CSV mapping for a pull, reading nothing', async () => {
     const csvRun = await call('/api/imports', json({ target: 'oncall', recordType: 'contacts', fileName: 'f.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }));
@@ -135,5 +135,5 @@ describe('import API: appointments pulled from the EMR with a mapping', () => {
     const listed = await fetch(`${server.url}/sandbox/oncall/appointments/?page_size=100`, { headers: { authorization: 'Token oncall-sandbox-key' } });
     const types = new Set(((await listed.json()) as { results: { type: string }[] }).results.map((a) => a.type));
     expect([...types]).toEqual(['online']);
-  });
+  }, 300_000);
 });

@@ -9,7 +9,7 @@ import { ROW_STATUSES } from '../../flows/bulk-import/run-status.js';
 import { runOptionsSchema } from '../../flows/bulk-import/run-options.js';
 import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
-import { fhirStagingEvents, oncallProviderEmail } from '../../flows/bulk-import/stage-fhir.js';
+import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
 import { appointmentSourceRow, FHIR_APPOINTMENT_COLUMNS } from '../../flows/bulk-import/fhir/appointment-columns.js';
 import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
 import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
@@ -156,7 +156,7 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           // An empty appointment mapping means "the suggested one", as in the CLI.
           ...(resource === 'Appointment' && Object.keys(template.fields).length > 0 ? { template } : {}),
           defaults: run.options.defaults,
-          providerEmail: oncallProviderEmail(ctx.oncall()),
+          providers: () => ctx.oncall().listProviders(),
         }));
         return svc().summary(run.id);
       }),

@@ -115,6 +115,19 @@ describe('an EMR appointment through a mapping (the one conversion the pull and 
       expect(ann.issues).toEqual([]);
     });
 
+    it('a provider mapped from the EMR\'s practitioner gives each row its own provider\'s address', () => {
+      const t = withDivision();
+      const perRow: MappingTemplate = { ...t, fields: { ...t.fields, provider: { column: 'practitioner', transforms: [{ type: 'value-map', map: { 'dr-7': '4' }, otherwise: 'empty' }] } } };
+      const directory = { kind: 'provider-directory' as const, emails: new Map([['4', 'kenji@clinic.example'], ['1', 'amelia@clinic.example']]) };
+      const withDr7 = emrAppointmentToRecord(emrAppointment('a7', 'ROUTINE', { participant: [...noEmail.participant, { actor: { reference: 'Practitioner/dr-7' }, status: 'accepted' }] }), patients, perRow, 5, { participantEmailFallback: directory });
+      expect(withDr7.record).toMatchObject({ provider: '4', 'participants.email': 'kenji@clinic.example' });
+      expect(withDr7.issues.map((i) => i.severity)).toEqual(['warning']);
+      const unknownDr = emrAppointmentToRecord(noEmail, patients, perRow, 6, { participantEmailFallback: directory });
+      expect(unknownDr.issues.filter((i) => i.severity === 'error').map((i) => i.message)).toEqual([
+        'participants.email is required by OnCall Health, and the patient has no e-mail address in the EMR; the appointment has no provider, so there is no provider address to use (choose a provider: CLI --provider, or the provider in the wizard)',
+      ]);
+    });
+
     it('an address in the mapping is used as given; "none" leaves the appointment out, as before', () => {
       const desk = emrAppointmentToRecord(noEmail, patients, withDivision({ participantEmailFallback: 'desk@clinic.example' }), 3);
       expect(desk.record['participants.email']).toBe('desk@clinic.example');

@@ -20,7 +20,7 @@ import type { ValidationIssue } from '../validation/issues.js';
 import { validateRecord } from '../validation/validate-record.js';
 import { appointmentSourceRow, CODED_APPOINTMENT_COLUMNS, FHIR_APPOINTMENT_COLUMNS } from './appointment-columns.js';
 import {
-  DEFAULT_PARTICIPANT_EMAIL_FALLBACK, fallbackWarning, unresolvedParticipantEmailFallback, type ParticipantEmailFallback,
+  DEFAULT_PARTICIPANT_EMAIL_FALLBACK, fallbackForRow, fallbackWarning, unresolvedParticipantEmailFallback, type ParticipantEmailFallbackRule,
 } from './participant-email-fallback.js';
 
 /**
@@ -109,10 +109,10 @@ export interface EmrAppointmentResult {
 export interface EmrAppointmentOptions {
   /**
    * The run's `participantEmailFallback`, resolved once (resolveParticipantEmailFallback: the
-   * provider's e-mail read from OnCall). Without it, an address or "none" in the template
+   * providers' e-mails read from OnCall). Without it, an address or "none" in the template
    * applies as given, and "provider" cannot (the row is left out, saying why).
    */
-  readonly participantEmailFallback?: ParticipantEmailFallback;
+  readonly participantEmailFallback?: ParticipantEmailFallbackRule;
 }
 
 /**
@@ -168,7 +168,7 @@ export function emrAppointmentToRecord(
   // name, email and fee as required; it also links the appointment to the roster contact by
   // that address). Many EMR patients have none: the run's fallback stands in, or the row is
   // left out before sending, not after a refusal.
-  const fallback = options.participantEmailFallback ?? unresolvedParticipantEmailFallback(template);
+  const fallback = fallbackForRow(options.participantEmailFallback ?? unresolvedParticipantEmailFallback(template), record.provider);
   const people = splitParticipants(record, template.options?.participantSeparator);
   const field = (i: number) => (people.length > 1 ? `participants.email[${i + 1}]` : 'participants.email');
   if (fallback.kind === 'address' && people.some((p) => p.email === '')) {

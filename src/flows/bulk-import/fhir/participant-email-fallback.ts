@@ -3,22 +3,30 @@
  * OnCall creates a participant only with an e-mail (seeds/oncall-bulk-import-guide.txt lists
  * name, email and fee as required), and many EMR patients have none (the sandbox EMR gives 55 %
  * of its patients an address). The mapping option `participantEmailFallback` chooses:
- * - `"provider"` (the default for pulled appointments): the e-mail of the run's OnCall provider
- *   (`GET /providers/{id}/`, read once per run), so the clinic receives the notifications and
- *   can pass them on;
+ * - `"provider"` (the default for pulled appointments): the e-mail of the appointment's OnCall
+ *   provider (the run's, or one mapped from the EMR's practitioner; `GET /providers/` listed once
+ *   per run), so the clinic receives the notifications and can pass them on;
  * - an e-mail address (e.g. the clinic's front desk);
  * - `"none"`: the appointment is left out, naming the missing e-mail.
  * Each row that used a fallback carries a warning that quotes neither the address nor the
- * patient. Isomorphic: the OnCall lookup is passed in.
+ * patient. Isomorphic: the OnCall listing is passed in.
  */
 import type { MappingTemplate } from '../mapping/template.js';
 
-/** The fallback once resolved for a run: what `emrAppointmentToRecord` applies to each row. */
+/** The fallback for one row: what `emrAppointmentToRecord` applies. */
 export type ParticipantEmailFallback =
   | { readonly kind: 'none' }
   | { readonly kind: 'address'; readonly email: string; readonly from: 'provider' | 'mapping' }
-  /** "provider" was asked for, but there is no address to use: rows are left out, saying why. */
+  /** "provider" was asked for, but there is no address to use: the row is left out, saying why. */
   | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * The option once resolved for a run: a per-row fallback, or OnCall's providers with their
+ * e-mails (listed once per run), from which each row takes its own provider's address.
+ */
+export type ParticipantEmailFallbackRule =
+  | ParticipantEmailFallback
+  | { readonly kind: 'provider-directory'; readonly emails: ReadonlyMap<string, string | null> };
 
 export const DEFAULT_PARTICIPANT_EMAIL_FALLBACK = 'provider';
 
@@ -27,43 +35,49 @@ export function participantEmailFallbackOption(template: MappingTemplate): strin
   return template.options?.participantEmailFallback ?? DEFAULT_PARTICIPANT_EMAIL_FALLBACK;
 }
 
-/**
- * The one OnCall provider of the run: the run's default (CLI --provider, the wizard's list; see
- * withRunDefaults) or a constant of the mapping. A provider read from an EMR field differs row
- * by row: there is then no single address to look up.
- */
-export function runProvider(template: MappingTemplate): { provider: string } | { reason: string } {
-  const f = template.fields.provider;
-  if (!f) return { reason: 'the run has no provider, so there is no provider address to use (choose a provider: CLI --provider, or the provider in the wizard)' };
-  if (f.constant !== undefined && f.constant.trim() !== '' && !f.transforms?.length) return { provider: f.constant.trim() };
-  return { reason: 'the mapping takes the provider from an EMR field, so there is no one provider address to use (give an address in participantEmailFallback instead)' };
+/** OnCall's providers (`GET /providers/`): their URL and e-mail. */
+export type ProviderList = () => Promise<readonly { url: string; email?: string | null }[]>;
+
+const NO_PROVIDER = 'the appointment has no provider, so there is no provider address to use (choose a provider: CLI --provider, or the provider in the wizard)';
+const NOT_LOOKED_UP = 'the provider address was not looked up in OnCall';
+
+/** `/providers/7/` or `7` → `7`; '' for anything else. */
+function providerId(value: string): string {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return v;
+  return /\/providers\/([^/?#]+)/.exec(v)?.[1] ?? '';
 }
 
 /**
- * Looks up a provider (OnCall URL or id): its e-mail (null when it has none), or null when
- * OnCall has no such provider. Throws what the OnCall client throws.
- */
-export type ProviderEmailLookup = (provider: string) => Promise<{ email: string | null } | null>;
-
-/**
  * Resolves the option once for a run. `template` is the run's mapping with the run's defaults
- * applied (withRunDefaults). A failed lookup is thrown: a pull must not leave appointments out
- * because OnCall was briefly unreachable.
+ * applied (withRunDefaults). For "provider", OnCall's providers are listed once (the provider
+ * may be one for the run, or read row by row from the EMR's practitioner). A failed listing is
+ * thrown: a pull must not leave appointments out because OnCall was briefly unreachable.
  */
 export async function resolveParticipantEmailFallback(
-  template: MappingTemplate, lookup: ProviderEmailLookup | undefined,
-): Promise<ParticipantEmailFallback> {
+  template: MappingTemplate, providers: ProviderList | undefined,
+): Promise<ParticipantEmailFallbackRule> {
   const option = participantEmailFallbackOption(template);
   if (option === 'none') return { kind: 'none' };
   if (option !== 'provider') return { kind: 'address', email: option, from: 'mapping' };
-  const run = runProvider(template);
-  if ('reason' in run) return { kind: 'unavailable', reason: run.reason };
-  if (!lookup) return { kind: 'unavailable', reason: 'the provider address was not looked up in OnCall' };
-  const found = await lookup(run.provider);
-  if (!found) return { kind: 'unavailable', reason: 'the run\'s provider was not found in OnCall' };
-  const address = found.email?.trim();
-  if (!address) return { kind: 'unavailable', reason: 'the run\'s provider has no e-mail address in OnCall' };
-  return { kind: 'address', email: address, from: 'provider' };
+  if (!template.fields.provider) return { kind: 'unavailable', reason: NO_PROVIDER };
+  if (!providers) return { kind: 'unavailable', reason: NOT_LOOKED_UP };
+  const emails = new Map<string, string | null>();
+  for (const p of await providers()) {
+    const id = providerId(p.url);
+    if (id) emails.set(id, p.email?.trim() || null);
+  }
+  return { kind: 'provider-directory', emails };
+}
+
+/** The fallback for a row whose (mapped) provider is `provider`, an OnCall URL or id. */
+export function fallbackForRow(rule: ParticipantEmailFallbackRule, provider: string | undefined): ParticipantEmailFallback {
+  if (rule.kind !== 'provider-directory') return rule;
+  if (!provider?.trim()) return { kind: 'unavailable', reason: NO_PROVIDER };
+  const email = rule.emails.get(providerId(provider));
+  if (email === undefined) return { kind: 'unavailable', reason: 'the appointment\'s provider was not found in OnCall' };
+  if (email === null) return { kind: 'unavailable', reason: 'the appointment\'s provider has no e-mail address in OnCall' };
+  return { kind: 'address', email, from: 'provider' };
 }
 
 /**
@@ -74,7 +88,7 @@ export function unresolvedParticipantEmailFallback(template: MappingTemplate): P
   const option = participantEmailFallbackOption(template);
   if (option === 'none') return { kind: 'none' };
   if (option !== 'provider') return { kind: 'address', email: option, from: 'mapping' };
-  return { kind: 'unavailable', reason: 'the provider address was not looked up in OnCall' };
+  return { kind: 'unavailable', reason: NOT_LOOKED_UP };
 }
 
 /** The warning on a row that used the fallback: never the address, never the patient. */

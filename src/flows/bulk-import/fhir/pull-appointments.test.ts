@@ -6,7 +6,7 @@ import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../../sandboxes/oncall/plugin
 import { createFhirEmrStore } from '../../../sandboxes/fhir-emr/fhir-store.js';
 import { startTestHost, type TestHost } from '../../../sandboxes/fhir-emr/test-host.js';
 import type { MappingTemplate } from '../mapping/template.js';
-import { fhirStagingEvents, oncallProviderEmail } from '../stage-fhir.js';
+import { fhirStagingEvents } from '../stage-fhir.js';
 import { participantEmailFallbackRows } from './fallback-rows.js';
 import { DEFAULT_ONCALL_APPOINTMENT_TYPE, suggestEmrAppointmentMapping } from './emr-appointment.js';
 
@@ -52,7 +52,7 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     const defaults = { division: `${harness.sandboxUrl}/divisions/1/`, provider: `${harness.sandboxUrl}/providers/1/` };
     const template = mapping ?? (resource === 'Appointment' ? suggestEmrAppointmentMapping() : { version: 1 as const, recordType, fields: {} });
     const run = await harness.service.create({ target: 'oncall', recordType, source: 'fhir', fileName: emr.baseUrl, mapping: template, options: runOptions({ defaults }) });
-    const staged = await harness.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource, template, defaults, providerEmail: oncallProviderEmail(harness.client) }));
+    const staged = await harness.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource, template, defaults, providers: () => harness.client.listProviders() }));
     await harness.service.start(run.id);
     return { staged, summary: await waitForRun(harness.service, run.id) };
   }
@@ -115,7 +115,7 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     expect(await oncallAppointments(h)).toBe(sendable.length);
     // Nothing changed either: no PATCH was sent.
     expect(((await h.admin('stats')) as { requests: { byMethod: Record<string, number> } }).requests.byMethod.PATCH ?? 0).toBe(0);
-  });
+  }, 300_000); // 543 patients and 1,084 appointments twice, over real HTTP: minutes on a loaded 2-core machine
 
   it('"none" leaves out the appointments of patients without an e-mail; no provider leaves them out saying why', async () => {
     h = await importHarness(dialect);
@@ -124,10 +124,10 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     expect(none.summary.counts).toMatchObject({ created: withEmail.length, invalid: appointments.length - withEmail.length });
 
     const run = await h.service.create({ target: 'oncall', recordType: 'appointments', source: 'fhir', fileName: emr.baseUrl, mapping: suggestEmrAppointmentMapping(), options: runOptions({ defaults: { division: '1' } }) });
-    await h.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource: 'Appointment', defaults: { division: '1' }, providerEmail: oncallProviderEmail(h.client) }));
+    await h.service.stage(run.id, fhirStagingEvents({ baseUrl: emr.baseUrl, resource: 'Appointment', defaults: { division: '1' }, providers: () => h!.client.listProviders() }));
     const problems = (await h.service.runs.problems(run.id, 0, 2000)).items.flatMap((p) => p.errors as { message: string }[]);
-    expect(problems.filter((e) => e.message.includes('the run has no provider'))).toHaveLength(appointments.filter((a) => !emailOf(patientOf(a))).length);
-  });
+    expect(problems.filter((e) => e.message.includes('the appointment has no provider'))).toHaveLength(appointments.filter((a) => !emailOf(patientOf(a))).length);
+  }, 300_000);
 
   it('a constant type applies to every row; a per-code map applies per code, and an unmapped code fails naming it', async () => {
     h = await importHarness(dialect);
@@ -161,5 +161,5 @@ describe.each(DIALECTS)('pulling the EMR\'s appointments into OnCall (%s)', (dia
     expect(routine).toHaveLength(appointments.filter((a) => code(a) === 'ROUTINE').length);
     expect(routine[0]!.message).toContain('appointmentType code "ROUTINE"');
     expect(DEFAULT_ONCALL_APPOINTMENT_TYPE).toBe('inperson');
-  });
+  }, 300_000);
 });
