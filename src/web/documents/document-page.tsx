@@ -149,7 +149,15 @@ function Delivery({ delivery: del }: { delivery: DeliveryDetail }) {
             <Text size="sm" fw={600}>
               Message as sent{del.messageName ? ` (${del.messageName})` : ''}
             </Text>
-            <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 420, overflow: 'auto' }} data-testid="message-preview">
+            {/* Scrolls on its own: focusable, so a keyboard can scroll it too. */}
+            <Code
+              block
+              tabIndex={0}
+              role="region"
+              aria-label={`Message as sent, delivery ${del.seq}`}
+              style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 420, overflow: 'auto' }}
+              data-testid="message-preview"
+            >
               {del.messagePreview.replace(/\r/g, '\n')}
             </Code>
           </Stack>

@@ -224,11 +224,11 @@ function RunProgress({ run }: { run: RunSummary }) {
       {preparing ? (
         <Progress size="lg" value={pct} color="blue" striped animated={run.status === 'running'} aria-label="Looking for records already in OnCall" />
       ) : (
-        <Progress.Root size="lg" aria-label="Import progress" data-testid="run-bar">
-          <Progress.Section value={((c.created + c.updated + c.skipped) / scale) * 100} color="teal" data-part="sent" />
-          <Progress.Section value={(c.failed / scale) * 100} color="red" data-part="not-imported" />
+        <Progress.Root size="lg" role="group" aria-label="Import progress" data-testid="run-bar">
+          <Progress.Section value={((c.created + c.updated + c.skipped) / scale) * 100} color="teal" data-part="sent" aria-label="Sent" />
+          <Progress.Section value={(c.failed / scale) * 100} color="red" data-part="not-imported" aria-label="Not imported" />
           {/* Lines never sent stay visible as their own grey part: a cancelled run is not a full green bar. */}
-          <Progress.Section value={(c.cancelled / scale) * 100} color="gray.5" data-part="cancelled" />
+          <Progress.Section value={(c.cancelled / scale) * 100} color="gray.5" data-part="cancelled" aria-label="Cancelled" />
         </Progress.Root>
       )}
       <SimpleGrid cols={{ base: 2, sm: 4, lg: 5 }} mt="md" spacing="sm">
