@@ -12,6 +12,7 @@ import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
 import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
 import { appointmentSourceRow, FHIR_APPOINTMENT_COLUMNS } from '../../flows/bulk-import/fhir/appointment-columns.js';
 import { suggestEmrAppointmentMapping } from '../../flows/bulk-import/fhir/emr-appointment.js';
+import { participantEmailFallbackRows } from '../../flows/bulk-import/fhir/fallback-rows.js';
 import { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
 import { sandboxesEnabled } from '../../sandboxes/enabled.js';
 import type { Appointment } from '@medplum/fhirtypes';
@@ -158,7 +159,9 @@ export const importRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
           defaults: run.options.defaults,
           providers: () => ctx.oncall().listProviders(),
         }));
-        return svc().summary(run.id);
+        // How many appointments use a fallback e-mail (the patient has none in the EMR).
+        const emailFallbackRows = resource === 'Appointment' ? (await participantEmailFallbackRows(ctx.store.db, run.id)).count : 0;
+        return { ...(await svc().summary(run.id)), emailFallbackRows };
       }),
   );
 

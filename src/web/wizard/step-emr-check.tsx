@@ -3,6 +3,7 @@ import type { RecordType } from '../../domain/identifiers.js';
 import type { RunSummary } from '../api/types.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { checkCounts, RunCheckResult } from './run-check-result.js';
+import { EmrEmailFallback, emailFallbackIsValid } from './emr-email-fallback.js';
 
 export interface EmrCheck {
   phase: 'idle' | 'pulling' | 'ready' | 'failed';
@@ -19,6 +20,11 @@ interface Props {
   onStart: () => void;
   starting: boolean;
   startError: Error | null;
+  /** The mapping's participantEmailFallback ("provider", "none" or an address) and its setter. */
+  emailFallback?: string;
+  onEmailFallback?: (value: string) => void;
+  /** A provider is chosen for the import (its address can stand in for a patient's). */
+  hasProvider?: boolean;
 }
 
 /**
@@ -26,8 +32,10 @@ interface Props {
  * with the chosen matching, and says how many will be created and which lack what OnCall
  * requires, before anything is sent.
  */
-export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError }: Props) {
+export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError, emailFallback = 'provider', onEmailFallback, hasProvider = false }: Props) {
   const run = check.run;
+  // The pull answers how many appointments use the provider's (or the given) address.
+  const fallbackRows = (run as { emailFallbackRows?: number } | null)?.emailFallbackRows ?? 0;
   const ready = check.phase === 'ready' && run !== null;
   const { valid, invalid } = checkCounts(run);
   return (
@@ -40,12 +48,19 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
           </Badge>
         )}
       </Group>
+      {onEmailFallback && (
+        <Stack mb="sm">
+          <EmrEmailFallback value={emailFallback} onChange={onEmailFallback} hasProvider={hasProvider} disabled={check.phase === 'pulling'} />
+        </Stack>
+      )}
       {check.phase === 'idle' && (
         <Stack gap="xs" align="flex-start">
           <Text size="sm">
             The server reads every appointment from the EMR and checks it with this matching. Nothing is sent to OnCall yet.
           </Text>
-          <Button onClick={onPull}>Pull from the EMR and check</Button>
+          <Button onClick={onPull} disabled={!emailFallbackIsValid(emailFallback)}>
+            Pull from the EMR and check
+          </Button>
         </Stack>
       )}
       {check.phase === 'pulling' && (
@@ -73,6 +88,13 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
             testIdPrefix="emr"
             problemsLabel="Appointments with problems"
           />
+          {fallbackRows > 0 && (
+            <Text size="sm" data-testid="emr-fallback-rows">
+              {emailFallback === 'provider'
+                ? `${plural(fallbackRows, 'appointment uses', 'appointments use')} the provider’s address: the patient has no e-mail in the EMR.`
+                : `${plural(fallbackRows, 'appointment uses', 'appointments use')} the address you gave: the patient has no e-mail in the EMR.`}
+            </Text>
+          )}
           {startError && (
             <Alert color="red" role="alert" title="The import did not start">
               {startError.message}
