@@ -72,6 +72,15 @@ describe('a small ADT^A08, field by field', () => {
     expect(firstPatient(parseInbound(latin)).name).toEqual([{ family: 'Müller', given: ['Zoé'] }]);
   });
 
+  it('v2.2-style telecoms: a bare e-mail in XTN.1 is an e-mail, a bare number a phone; PID-14 is work', () => {
+    const p = firstPatient(parseInbound(utf8(MSH('ADT^A08', { version: '2.2' }), 'PID|1||P1^^^^MR||Doe^Jane||||||||(217)555-0100~jane@example.org|(217)555-0199')));
+    expect(p.telecom).toEqual([
+      { system: 'phone', value: '(217)555-0100', use: 'home' },
+      { system: 'email', value: 'jane@example.org', use: 'home' },
+      { system: 'phone', value: '(217)555-0199', use: 'work' },
+    ]);
+  });
+
   it('HL7 "" (explicit null) reads as no value', () => {
     const p = firstPatient(parseInbound(utf8(MSH('ADT^A08'), 'PID|1||P1^^^^MR||Doe^Jane||""|""')));
     expect(p.birthDate).toBeUndefined();

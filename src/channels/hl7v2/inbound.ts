@@ -39,6 +39,9 @@ export const ADT_IGNORED_EVENTS = {
 export const ADT_MERGE_EVENT = 'A40';
 export { SIU_EVENTS };
 
+/** @deprecated The first published name of InboundOptions (timeZone now lives there). */
+export type InboundParseOptions = InboundOptions;
+
 /** Versions 2.2 to 2.8 (with their point releases: 2.3.1, 2.5.1, 2.7.1, 2.8.1, 2.8.2). */
 export const SUPPORTED_VERSION = /^2\.[2-8](\.\d+)?$/;
 

@@ -184,12 +184,14 @@ function contactPoint(
   const equipment = rep.value(3);
   const equipmentSystem = (EQUIPMENT_TO_SYSTEM as Record<string, ContactPoint['system']>)[equipment] ??
     (EQUIPMENT_TO_SYSTEM as Record<string, ContactPoint['system']>)[equipment.toUpperCase()];
-  const isEmail = useCode === 'NET' || equipmentSystem === 'email';
+  // v2.2 senders sometimes write a bare address in XTN.1 with neither use code nor equipment.
+  const bareEmail = !useCode && !equipment && EMAIL.test(rep.value(1));
+  const isEmail = useCode === 'NET' || equipmentSystem === 'email' || bareEmail;
   const cp: ContactPoint = {};
   if (isEmail) {
     const value = rep.value(4) || rep.value(1);
     if (!value) return undefined;
-    if (!/^[^\s@]+@[^\s@]+$/.test(value)) {
+    if (!EMAIL.test(value)) {
       ctx.warnings.push(`${seg.name}-${field} holds an e-mail entry that is not an address: left out`);
       return undefined;
     }
@@ -205,6 +207,8 @@ function contactPoint(
   if (use && !(cp.system === 'email' && use === 'mobile')) cp.use = use;
   return cp;
 }
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 function phoneValue(rep: Repetition): string {
   const unformatted = rep.value(12);
