@@ -242,6 +242,9 @@ export function NewImportPage() {
             onStart={() => emrCheck.run && start.mutate(emrCheck.run.id)}
             starting={start.isPending}
             startError={start.error}
+            emailFallback={template?.options?.participantEmailFallback ?? 'provider'}
+            onEmailFallback={(v) => template && setTemplate({ ...template, options: { ...template.options, participantEmailFallback: v } })}
+            hasProvider={Boolean(defaults.provider || template?.fields.provider)}
           />
         )}
         {step === 1 && !emr && (
