@@ -1,9 +1,9 @@
-import { Alert, Button, Card, Group, Loader, Modal, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Alert, Button, Card, Group, Loader, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { ApiError } from '../api/http.js';
 import { useRun, useRunAction } from '../api/queries.js';
 import { isFinished, type RunSummary } from '../api/types.js';
 import { formatCount, formatDateTime, formatDuration, formatRate, sentence } from '../format/format.js';
+import { confirmAction } from '../layout/confirm.js';
 import { AppLink } from '../router/app-link.js';
 import { RECORD_TYPE_LABELS } from '../wizard/wizard-types.js';
 import { RunProblems } from './run-problems.js';
@@ -124,7 +124,6 @@ function ReadyCard({ run }: { run: RunSummary }) {
 
 function RunControls({ run }: { run: RunSummary }) {
   const action = useRunAction(String(run.id));
-  const [confirmCancel, setConfirmCancel] = useState(false);
   const canCancel = run.status === 'running' || run.status === 'paused' || run.status === 'ready';
   return (
     <Stack gap={4} align="flex-end">
@@ -140,7 +139,20 @@ function RunControls({ run }: { run: RunSummary }) {
           </Button>
         )}
         {canCancel && (
-          <Button variant="subtle" color="red" onClick={() => setConfirmCancel(true)}>
+          <Button
+            variant="subtle"
+            color="red"
+            onClick={() =>
+              confirmAction({
+                title: 'Cancel this import?',
+                message:
+                  'Lines already sent stay in OnCall. The lines not sent yet are marked as cancelled in the report. A cancelled import cannot be resumed; you can start a new one with the same file.',
+                confirmLabel: 'Cancel the import',
+                cancelLabel: 'Keep importing',
+                onConfirm: () => action.mutate({ action: 'cancel' }),
+              })
+            }
+          >
             Cancel import
           </Button>
         )}
@@ -150,28 +162,6 @@ function RunControls({ run }: { run: RunSummary }) {
           {action.error.message}
         </Text>
       )}
-      <Modal opened={confirmCancel} onClose={() => setConfirmCancel(false)} title="Cancel this import?">
-        <Stack>
-          <Text size="sm">
-            Lines already sent stay in OnCall. The lines not sent yet are marked as cancelled in the report. A cancelled
-            import cannot be resumed; you can start a new one with the same file.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirmCancel(false)}>
-              Keep importing
-            </Button>
-            <Button
-              color="red"
-              onClick={() => {
-                action.mutate({ action: 'cancel' });
-                setConfirmCancel(false);
-              }}
-            >
-              Cancel the import
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
     </Stack>
   );
 }
