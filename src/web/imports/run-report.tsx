@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Card, Group, Loader, Pagination, SegmentedControl, Stack, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Chip, Group, Loader, Pagination, Stack, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { useRunRows } from '../api/queries.js';
 import type { RowStatus, RunRow, RunSummary } from '../api/types.js';
@@ -83,7 +83,7 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
     value: value as Filter, label: `${ROW_STATUS[value].label}${count(n)}`, disabled: n === 0 && value !== filter,
   });
   const filters = [
-    { value: 'all' as Filter, label: `All${count(run.totalRows ?? run.done + run.remaining)}` },
+    { value: 'all' as Filter, label: `All${count(run.totalRows ?? run.done + run.remaining)}`, disabled: false },
     option('created', c.created),
     option('updated', c.updated),
     option('skipped', c.skipped),
@@ -108,16 +108,22 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
             Download the report (CSV)
           </Button>
         </Group>
-        <SegmentedControl
-          aria-label="Show lines"
+        {/* Chips wrap on a narrow screen, where a segmented control ran off its edge. */}
+        <Chip.Group
           value={filter}
           onChange={(v) => {
             setFilter(v as Filter);
             setPage(1);
           }}
-          data={filters}
-          style={{ alignSelf: 'flex-start' }}
-        />
+        >
+          <Group gap="xs" role="radiogroup" aria-label="Show lines">
+            {filters.map((f) => (
+              <Chip key={f.value} value={f.value} disabled={f.disabled} size="sm" variant="outline">
+                {f.label}
+              </Chip>
+            ))}
+          </Group>
+        </Chip.Group>
         <ResponsiveTable
           label="Report"
           attributes={{ 'data-testid': 'report-table' }}
