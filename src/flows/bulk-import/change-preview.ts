@@ -136,7 +136,9 @@ function changesOf(changed: string[], patch: unknown): FieldChange[] {
   return changed.filter((f) => !(derived && f === 'name')).map((field) => {
     const key = field === 'custom fields' ? 'custom_field_values' : field;
     const value = flat[key];
-    return { field, label: partnerFieldLabel(field), to: key === 'division' || key === 'provider' ? '' : text(value) };
+    // Links (clinic, provider) and structured values (roster fields) are named, not shown.
+    const plain = key !== 'division' && key !== 'provider' && (value === null || typeof value !== 'object');
+    return { field, label: partnerFieldLabel(field), to: plain ? text(value) : '' };
   });
 }
 

@@ -8,6 +8,10 @@ import { useDivisions, useOnCallSettings } from '../api/queries.js';
 import type { RunSummary } from '../api/types.js';
 import { uploadImportFile } from '../api/upload-file.js';
 import { useCsvReader } from '../csv/use-csv-reader.js';
+import { correctedCsv, correctedFileName } from '../csv/correct-csv.js';
+import { downloadBlob } from '../problems/download.js';
+import { linesToFixCsv, linesToFixFileName } from '../problems/lines-to-fix.js';
+import { useCorrections } from './corrections.js';
 import { navigate, runPath } from '../router/router.js';
 import { StepCheck, IDLE_SERVER_CHECK, type ServerCheck } from './step-check.js';
 import { MAX_ROWS, StepFile } from './step-file.js';
@@ -74,6 +78,9 @@ export function NewImportPage() {
   const check = useCsvReader();
   const settings = useOnCallSettings();
   const divisions = useDivisions();
+  const corrections = useCorrections();
+  const [applying, setApplying] = useState(false);
+  const [downloading, setDownloading] = useState(false);
   const checkedSignature = useRef<string | null>(null);
   const sentSignature = useRef<string | null>(null);
 
@@ -100,6 +107,7 @@ export function NewImportPage() {
   };
 
   const clearFile = () => {
+    corrections.clear();
     scan.cancel();
     check.cancel();
     setFile(null);
@@ -196,6 +204,34 @@ export function NewImportPage() {
     }
   }, [file, template, signature, recordType, defaults, updateExisting]);
 
+  // The corrected cells make a new file (written in the browser), read and checked again like a
+  // chosen file; the server checks it again when it is sent (it never trusts the browser).
+  const applyCorrections = useCallback(async () => {
+    if (!file || !template || corrections.count === 0) return;
+    setApplying(true);
+    try {
+      const blob = await correctedCsv(file, corrections.byLine);
+      const corrected = new File([blob], correctedFileName(file.name), { type: 'text/csv' });
+      corrections.clear();
+      setKept(true);
+      setFile(corrected);
+      scan.read(corrected, { recordType, template: templateForCheck(template, defaults), formFields: formFields(template) });
+    } finally {
+      setApplying(false);
+    }
+  }, [file, template, corrections, recordType, defaults, scan]);
+
+  const downloadLinesToFix = useCallback(async () => {
+    if (!file || !checkTemplate) return;
+    setDownloading(true);
+    try {
+      const { blob } = await linesToFixCsv(file, { recordType, template: checkTemplate, formFields: formFields(checkTemplate) });
+      downloadBlob(blob, linesToFixFileName(file.name));
+    } finally {
+      setDownloading(false);
+    }
+  }, [file, checkTemplate, recordType]);
+
   const start = useMutation({
     mutationFn: (runId: string | number) =>
       api<RunSummary>(`/api/imports/${encodeURIComponent(String(runId))}/start`, { method: 'POST', body: { updateExisting, moveBetweenDivisions } }),
@@ -288,6 +324,13 @@ export function NewImportPage() {
               clearFile();
               setStep(1);
             }}
+            updateExisting={updateExisting}
+            corrections={corrections.editor}
+            correctionCount={corrections.count}
+            onApplyCorrections={() => void applyCorrections()}
+            applyingCorrections={applying}
+            onDownloadLinesToFix={() => void downloadLinesToFix()}
+            downloading={downloading}
           />
         )}
       </section>

@@ -1,7 +1,7 @@
-import { Group, Loader } from '@mantine/core';
+import { Group, Loader, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
-import { useRunProblems } from '../api/queries.js';
+import { useProblemLines } from '../api/preview.js';
 import type { RunSummary } from '../api/types.js';
 import { ProblemTable } from '../problems/problem-table.js';
 import { CheckStat } from './check-stat.js';
@@ -23,16 +23,18 @@ interface Props {
   /** Test ids are `<prefix>-total-rows`, `<prefix>-valid-rows`, `<prefix>-invalid-rows`. */
   testIdPrefix: string;
   problemsLabel: string;
+  /** Said instead of listing the problems again (they are listed above, by the browser's check). */
+  listedAbove?: string | undefined;
 }
 
 /**
  * The server's answer to a check, the same for a file and for an EMR pull: the three figures and
  * the lines with problems, a page at a time.
  */
-export function RunCheckResult({ recordType, run, labels, testIdPrefix, problemsLabel }: Props) {
+export function RunCheckResult({ recordType, run, labels, testIdPrefix, problemsLabel, listedAbove }: Props) {
   const [page, setPage] = useState(1);
   const { total, valid, invalid } = checkCounts(run);
-  const problems = useRunProblems(String(run.id), (page - 1) * PAGE, PAGE, invalid > 0);
+  const problems = useProblemLines(String(run.id), (page - 1) * PAGE, PAGE, invalid > 0 && !listedAbove);
   return (
     <>
       <Group gap="xl">
@@ -40,7 +42,12 @@ export function RunCheckResult({ recordType, run, labels, testIdPrefix, problems
         <CheckStat label={labels.valid} value={valid} testId={`${testIdPrefix}-valid-rows`} color="teal.8" />
         <CheckStat label={labels.invalid} value={invalid} testId={`${testIdPrefix}-invalid-rows`} color={invalid > 0 ? 'orange.8' : undefined} />
       </Group>
-      {invalid > 0 && problems.data && (
+      {invalid > 0 && listedAbove && (
+        <Text size="sm" c="dimmed">
+          {listedAbove}
+        </Text>
+      )}
+      {invalid > 0 && !listedAbove && problems.data && (
         <ProblemTable
           recordType={recordType}
           lines={problems.data.items}
@@ -51,7 +58,7 @@ export function RunCheckResult({ recordType, run, labels, testIdPrefix, problems
           label={problemsLabel}
         />
       )}
-      {invalid > 0 && problems.isPending && <Loader size="sm" aria-label="Loading problems" />}
+      {invalid > 0 && !listedAbove && problems.isPending && <Loader size="sm" aria-label="Loading problems" />}
     </>
   );
 }

@@ -4,7 +4,8 @@ import type { RunSummary } from '../api/types.js';
 import type { ApiError } from '../api/http.js';
 import type { CsvReadState } from '../csv/use-csv-reader.js';
 import { formatCount, plural, sentence } from '../format/format.js';
-import { ProblemTable } from '../problems/problem-table.js';
+import { ProblemTable, type CorrectionEditor } from '../problems/problem-table.js';
+import { ChangePreviewCard } from './change-preview-card.js';
 import { OtherClinicNotice } from './other-clinic-notice.js';
 import { checkCounts, RunCheckResult } from './run-check-result.js';
 
@@ -31,6 +32,17 @@ interface Props {
   /** Move records found in another clinic into this one (sent with the start). */
   moveBetweenDivisions: boolean;
   onMoveBetweenDivisions: (move: boolean) => void;
+  /** Records already in OnCall: updated or left as they are (chosen on "Match columns"); the preview follows it. */
+  updateExisting: boolean;
+  /** Cells corrected on this page, and how many. */
+  corrections: CorrectionEditor;
+  correctionCount: number;
+  /** Writes the corrected file and checks it again (browser, then the server when asked). */
+  onApplyCorrections: () => void;
+  applyingCorrections: boolean;
+  /** Downloads the lines to fix (original columns and a "problem" column). */
+  onDownloadLinesToFix: () => void;
+  downloading: boolean;
 }
 
 export function StepCheck(props: Props) {
@@ -40,16 +52,15 @@ export function StepCheck(props: Props) {
       <Title order={2} size="h3">
         Check every line before anything is sent
       </Title>
-      <BrowserCheckCard recordType={recordType} read={browser} fileRows={props.fileRows} compact={server.phase === 'ready'} />
+      <BrowserCheckCard {...props} read={browser} compact={server.phase === 'ready' && browser.invalidRows === 0} />
       <ServerCheckCard {...props} />
     </Stack>
   );
 }
 
-/** `compact`: once the server has answered, its list is the one to read; this one folds away. */
-function BrowserCheckCard({ recordType, read, fileRows, compact }: {
-  recordType: RecordType; read: CsvReadState; fileRows: number; compact: boolean;
-}) {
+/** `compact`: once the server has answered and nothing needs fixing, this one folds away. */
+function BrowserCheckCard(props: Props & { read: CsvReadState; compact: boolean }) {
+  const { recordType, read, fileRows, compact } = props;
   const done = read.phase === 'done';
   const total = Math.max(fileRows, read.rows);
   return (
@@ -89,12 +100,29 @@ function BrowserCheckCard({ recordType, read, fileRows, compact }: {
       )}
       {read.problems.length > 0 && !compact && (
         <Stack mt="sm" gap={4}>
-          <ProblemTable recordType={recordType} lines={read.problems} label="Problems found in your browser" clientPageSize={10} />
+          <Text size="sm" c="dimmed">
+            Correct a value in the table, then check the file again with your corrections; or download the lines to fix,
+            correct them in your EMR or spreadsheet, and choose the corrected file.
+          </Text>
+          <ProblemTable recordType={recordType} lines={read.problems} label="Problems found in your browser" clientPageSize={10} corrections={props.corrections} />
           {read.invalidRows > read.problems.length && (
             <Text size="xs" c="dimmed">
-              The first {formatCount(read.problems.length)} are listed here; the final check below lists them all.
+              The first {formatCount(read.problems.length)} are listed here; the download has them all.
             </Text>
           )}
+          <Group gap="sm" mt="xs">
+            <Button
+              onClick={props.onApplyCorrections}
+              disabled={props.correctionCount === 0}
+              loading={props.applyingCorrections}
+              data-testid="apply-corrections"
+            >
+              {props.correctionCount === 0 ? 'Check again with my corrections' : `Check again with ${plural(props.correctionCount, 'correction', 'corrections')}`}
+            </Button>
+            <Button variant="default" onClick={props.onDownloadLinesToFix} loading={props.downloading} disabled={!done} data-testid="download-lines-to-fix">
+              Download only the lines to fix
+            </Button>
+          </Group>
         </Stack>
       )}
     </Card>
@@ -188,15 +216,20 @@ function ServerCheckCard(props: Props) {
           {valid > 0 && (
             <OtherClinicNotice runId={String(run.id)} recordType={recordType} move={props.moveBetweenDivisions} onMove={props.onMoveBetweenDivisions} />
           )}
+          {valid > 0 && (
+            <ChangePreviewCard runId={String(run.id)} recordType={recordType} updateExisting={props.updateExisting} moveBetweenDivisions={props.moveBetweenDivisions} />
+          )}
           {props.startError && (
             <Alert color="red" role="alert" title="The import did not start">
               {props.startError.message}
             </Alert>
           )}
-          <Group justify="space-between" align="center" mt="xs">
-            <Button variant="default" onClick={props.onChooseAgain}>
-              Fix the file and choose it again
-            </Button>
+          <Group justify={invalid > 0 ? 'space-between' : 'flex-end'} align="center" mt="xs">
+            {invalid > 0 && (
+              <Button variant="default" onClick={props.onChooseAgain}>
+                Fix the file and choose it again
+              </Button>
+            )}
             <Stack gap={2} align="flex-end">
               <Button size="md" onClick={props.onStart} loading={props.starting} disabled={valid === 0}>
                 {invalid > 0 ? `Import ${plural(valid, 'line', 'lines')}, leave out ${formatCount(invalid)}` : `Import ${plural(valid, 'line', 'lines')}`}

@@ -84,6 +84,8 @@ function FileSummary({ file, read, onClear }: { file: File; read: CsvReadState; 
   const reading = read.phase === 'reading';
   const pct = read.totalBytes > 0 ? Math.min(100, (read.bytes / read.totalBytes) * 100) : 0;
   const tooMany = read.rows > MAX_ROWS;
+  // Nothing at all (0 bytes, or only blank lines): there is no header either.
+  const empty = read.phase === 'done' && (read.header === null || read.header.length === 0);
   return (
     <Card withBorder padding="md">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
@@ -103,7 +105,7 @@ function FileSummary({ file, read, onClear }: { file: File; read: CsvReadState; 
       </Group>
       <Group mt="md" gap="sm" aria-live="polite">
         {reading && <Loader size="xs" aria-hidden />}
-        {read.phase !== 'failed' && (
+        {read.phase !== 'failed' && !empty && (
           <Text size="sm" data-testid="file-status">
             {reading ? 'Reading the file… ' : 'File read: '}
             <Text span fw={700} data-testid="rows-read">
@@ -119,15 +121,22 @@ function FileSummary({ file, read, onClear }: { file: File; read: CsvReadState; 
           {read.error} Export the list from your EMR or spreadsheet as CSV, then choose that file.
         </Alert>
       )}
-      {read.phase === 'done' && read.header && read.header.length <= 1 && (
+      {empty && (
+        <Alert color="red" mt="md" role="alert" title="The file is empty" data-testid="file-empty">
+          There is nothing in this file{file.size === 0 ? ' (0 bytes)' : ''}: no header line and no lines to import. Export
+          the list from your EMR again, check that the export finished, and choose the new file.
+        </Alert>
+      )}
+      {read.phase === 'done' && read.header && read.header.length === 1 && (read.header[0] ?? '') !== '' && (
         <Alert color="orange" mt="md" title="Only one column found">
           The file seems to have a single column. If it was saved from a spreadsheet, save it again as CSV with commas
           or semicolons between values.
         </Alert>
       )}
-      {read.phase === 'done' && read.rows === 0 && (
-        <Alert color="red" mt="md" role="alert" title="No lines to import">
-          The file has a header but no lines under it. Export the records again and choose the new file.
+      {read.phase === 'done' && read.rows === 0 && !empty && (
+        <Alert color="red" mt="md" role="alert" title="No lines to import" data-testid="file-header-only">
+          The file has only its header line ({read.header?.join(', ')}) and no lines under it, so there is nothing to
+          import. Export the records again and choose the new file.
         </Alert>
       )}
       {tooMany && (
@@ -174,6 +183,8 @@ function FilePreview({ header, rows }: { header: string[]; rows: string[][] }) {
 
 function QuickCheck({ recordType, read }: { recordType: RecordType; read: CsvReadState }) {
   if (!read.checking || read.phase === 'failed') return null;
+  // An empty or header-only file has nothing to check: its own message says so.
+  if (read.phase === 'done' && read.rows === 0) return null;
   const done = read.phase === 'done';
   return (
     <Card withBorder padding="md" aria-label="Quick check">
