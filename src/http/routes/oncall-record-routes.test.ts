@@ -70,6 +70,25 @@ describe('GET /api/oncall/record', () => {
     expect(Object.keys(fields).join(' ')).not.toMatch(/_/); // no API field names
   });
 
+  it('shows an appointment with its participants and metadata in plain words', async () => {
+    const created = await fetch(`${oncallBase}/appointments/`, {
+      method: 'POST',
+      headers: { authorization: 'Token oncall-sandbox-key', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Follow-up', datetime: '2027-01-05T15:30:00Z', duration: 30, type: 'online', division: `${oncallBase}/divisions/1/`,
+        participants: [{ name: 'Ann Lee', email: 'ann@example.org', fee: 75 }], metadata: { emr_id: 'appt-9' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const url = ((await created.json()) as { url: string }).url;
+    const r = await record(url);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ kind: 'appointments', title: 'Follow-up' });
+    const fields = Object.fromEntries((r.body.fields as { label: string; value: string }[]).map((f) => [f.label, f.value]));
+    expect(fields).toMatchObject({ Title: 'Follow-up', Duration: '30 minutes', Type: 'Video visit', 'Participant 1': 'Ann Lee <ann@example.org> (fee 75)', 'Metadata: emr_id': 'appt-9' });
+    expect(fields.Clinic).not.toMatch(/^http/);
+  });
+
   it('answers 404 in words for a record OnCall does not have', async () => {
     const r = await record(`${oncallBase}/contacts/987654/`);
     expect(r.status).toBe(404);
