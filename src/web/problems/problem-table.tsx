@@ -1,7 +1,8 @@
-import { Badge, Group, Pagination, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Group, Pagination, Stack, Text, TextInput } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { RecordType } from '../../domain/identifiers.js';
 import { formatCount } from '../format/format.js';
+import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { explainProblem, type ProblemInput } from './explain-problem.js';
 
 export interface ProblemLineInput {
@@ -16,6 +17,14 @@ export interface ProblemLineInput {
 export interface CorrectionEditor {
   get(line: number, column: string): string | undefined;
   set(line: number, column: string, value: string): void;
+}
+
+interface ProblemItem {
+  key: string;
+  line: number;
+  who: string;
+  x: ReturnType<typeof explainProblem>;
+  editable: boolean;
 }
 
 interface Props {
@@ -47,88 +56,115 @@ export function ProblemTable({ recordType, lines, label, total, page, pageSize, 
     ? Math.max(1, Math.ceil((total ?? lines.length) / (pageSize ?? 25)))
     : Math.max(1, Math.ceil(lines.length / clientPageSize));
 
-  const rows = useMemo(
+  // One item per problem (a line can have several), in the order of the lines.
+  const items = useMemo(
     () =>
       shown.flatMap((l) =>
-        l.errors.map((e, i) => {
+        l.errors.map((e, i): ProblemItem => {
           const x = explainProblem(recordType, e);
           const who = [l.name, l.emrId ? `EMR id ${l.emrId}` : null].filter(Boolean).join(' · ');
           const editable = corrections !== undefined && x.column !== null && x.value !== null && !x.warning;
-          const corrected = editable ? corrections.get(l.line, x.column!) : undefined;
-          return (
-            <Table.Tr key={`${l.line}-${i}`} data-testid="problem-row" data-line={l.line}>
-              <Table.Td>
-                <Text fw={600} ff="monospace">
-                  {l.line}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm" data-testid="problem-who">
-                  {who || '–'}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm" fw={600} data-testid="problem-field">
-                  {x.fieldLabel}
-                </Text>
-                {x.column && x.column !== x.fieldLabel && (
-                  <Text size="xs" c="dimmed">
-                    column “{x.column}”
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {editable ? (
-                  <TextInput
-                    size="xs"
-                    value={corrected ?? x.value ?? ''}
-                    onChange={(ev) => corrections.set(l.line, x.column!, ev.currentTarget.value)}
-                    aria-label={`Corrected ${x.fieldLabel}, line ${l.line}`}
-                    description={corrected !== undefined && corrected !== x.value ? `was “${x.value}”` : undefined}
-                    data-testid="problem-fix"
-                  />
-                ) : (
-                  <Text size="sm" ff="monospace" data-testid="problem-value" style={{ overflowWrap: 'anywhere' }}>
-                    {x.value === null ? '–' : x.value === '' ? '(empty)' : x.value}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Group gap={6} wrap="nowrap" align="flex-start">
-                  {x.warning && (
-                    <Badge color="yellow" variant="light" size="sm">
-                      Warning
-                    </Badge>
-                  )}
-                  <Text size="sm">{x.problem}</Text>
-                </Group>
-                <Text size="sm" c="dimmed" mt={2}>
-                  {x.fix}
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          );
+          return { key: `${l.line}-${i}`, line: l.line, who, x, editable };
         }),
       ),
     [shown, recordType, corrections],
   );
 
+  const columns: Column<ProblemItem>[] = [
+    {
+      key: 'line',
+      label: 'Line',
+      width: 60,
+      render: (p) => (
+        <Text fw={600} ff="monospace">
+          {p.line}
+        </Text>
+      ),
+    },
+    {
+      key: 'who',
+      label: 'Patient or record',
+      width: 150,
+      render: (p) => (
+        <Text size="sm" data-testid="problem-who">
+          {p.who || '–'}
+        </Text>
+      ),
+    },
+    {
+      key: 'column',
+      label: 'Column',
+      width: 150,
+      render: ({ x }) => (
+        <>
+          <Text size="sm" fw={600} data-testid="problem-field">
+            {x.fieldLabel}
+          </Text>
+          {x.column && x.column !== x.fieldLabel && (
+            <Text size="xs" c="dimmed">
+              column “{x.column}”
+            </Text>
+          )}
+        </>
+      ),
+    },
+    {
+      key: 'value',
+      label: 'Value in the file',
+      width: 170,
+      render: ({ x, line, editable }) => {
+        if (!editable || !corrections) {
+          return (
+            <Text size="sm" ff="monospace" data-testid="problem-value" style={{ overflowWrap: 'anywhere' }}>
+              {x.value === null ? '–' : x.value === '' ? '(empty)' : x.value}
+            </Text>
+          );
+        }
+        const corrected = corrections.get(line, x.column!);
+        return (
+          <TextInput
+            size="xs"
+            value={corrected ?? x.value ?? ''}
+            onChange={(ev) => corrections.set(line, x.column!, ev.currentTarget.value)}
+            aria-label={`Corrected ${x.fieldLabel}, line ${line}`}
+            description={corrected !== undefined && corrected !== x.value ? `was “${x.value}”` : undefined}
+            data-testid="problem-fix"
+          />
+        );
+      },
+    },
+    {
+      key: 'problem',
+      label: 'Problem and what to do',
+      render: ({ x }) => (
+        <>
+          <Group gap={6} wrap="nowrap" align="flex-start">
+            {x.warning && (
+              <Badge color="yellow" variant="light" size="sm">
+                Warning
+              </Badge>
+            )}
+            <Text size="sm">{x.problem}</Text>
+          </Group>
+          <Text size="sm" c="dimmed" mt={2}>
+            {x.fix}
+          </Text>
+        </>
+      ),
+    },
+  ];
+
   return (
     <Stack gap="xs">
-      <Table.ScrollContainer minWidth={720}>
-        <Table striped highlightOnHover aria-label={label} verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th w={60}>Line</Table.Th>
-              <Table.Th w={150}>Patient or record</Table.Th>
-              <Table.Th w={150}>Column</Table.Th>
-              <Table.Th w={170}>Value in the file</Table.Th>
-              <Table.Th>Problem and what to do</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>{rows}</Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+      <ResponsiveTable
+        label={label}
+        data={items}
+        columns={columns}
+        rowKey={(p) => p.key}
+        rowAttributes={(p) => ({ 'data-testid': 'problem-row', 'data-line': p.line })}
+        minWidth={720}
+        tableProps={{ striped: true, highlightOnHover: true, verticalSpacing: 'xs' }}
+      />
       {pages > 1 && (
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
