@@ -32,7 +32,10 @@ export const MAX_PAGE = 200;
 export interface MessageStoreOptions {
   /** Largest batch of one group commit. */
   maxBatch?: number;
-  /** Batches committed at once (default: 1 on SQLite, 4 on PostgreSQL). */
+  /**
+   * Batches committed at once (default: 1 on SQLite, its single writer; 2 on PostgreSQL, so one
+   * batch gathers while the other waits for its WAL flush).
+   */
   maxConcurrentCommits?: number;
 }
 
@@ -60,7 +63,7 @@ export class MessageStore {
   ) {
     this.writer = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: opts.maxBatch ?? 200,
-      maxConcurrent: opts.maxConcurrentCommits ?? (dialect === 'postgres' ? 4 : 1),
+      maxConcurrent: opts.maxConcurrentCommits ?? (dialect === 'postgres' ? 2 : 1),
     });
   }
 
@@ -126,7 +129,7 @@ export class MessageStore {
         const stored = result.get(key);
         if (stored) {
           for (const pid of new Set(msg.patientIds)) if (pid) patients.push({ patient_id: pid, message_id: stored.id });
-          events.push({ message_id: stored.id, at: now, kind: 'parsed', detail: JSON.stringify(msg.parsed) });
+          if (msg.parsed) events.push({ message_id: stored.id, at: now, kind: 'parsed', detail: JSON.stringify(msg.parsed) });
           continue;
         }
         // Already in the table: a resend. Same ACK as the first time; counted, not stored.

@@ -47,8 +47,12 @@ export interface IncomingMessage {
   ackCode: AckCodeSent | null;
   /** Error text for a rejected message (field names and rules, never values). */
   error?: string;
-  /** Detail of the `parsed` trace event (what the message became). */
-  parsed: Record<string, unknown>;
+  /**
+   * Detail of a `parsed` trace event written with the message: why it was refused or ignored.
+   * Unset for a message taken in: processing parses it from the store and records what it
+   * became then (with the configuration of that moment), so the hot path writes one row less.
+   */
+  parsed?: Record<string, unknown>;
 }
 
 export interface StoredReceipt {

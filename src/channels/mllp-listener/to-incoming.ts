@@ -31,7 +31,9 @@ export function toIncoming(
         status: 'received',
         patientIds: result.patientIds,
         ackCode: ack ? 'AA' : null,
-        parsed: { outcome: 'accepted', events: result.events, ...(result.warnings ? { warnings: result.warnings } : {}) },
+        // Warnings (charset guessed, lines skipped) are only known now: kept; the events are
+        // recorded by processing.
+        ...(result.warnings ? { parsed: { outcome: 'accepted', warnings: result.warnings } } : {}),
       };
     case 'ignored':
       return {
