@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { importRoutes } from './routes/import-routes.js';
 import { importPreviewRoutes } from './routes/import-preview-routes.js';
 import { mappingTemplateRoutes } from './routes/mapping-template-routes.js';
+import { messagesRoutes } from './routes/messages-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
 import { oncallRecordRoutes } from './routes/oncall-record-routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(importPreviewRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(workerRoutes, { ctx });
+  await app.register(messagesRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
 
   if (opts.sandboxes ?? sandboxesEnabled(ctx.config)) await mountSandboxes(app, '/sandbox', embeddedSandboxOptions(ctx.config));
