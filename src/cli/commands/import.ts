@@ -17,6 +17,8 @@ import { csvStagingEvents } from '../../flows/bulk-import/stage-csv.js';
 import { fhirStagingEvents } from '../../flows/bulk-import/stage-fhir.js';
 import { participantEmailFallbackRows } from '../../flows/bulk-import/fhir/fallback-rows.js';
 import { isFinished } from '../../flows/bulk-import/run-status.js';
+import { describeChangePreview } from '../../flows/bulk-import/change-preview.js';
+import { previewOfRun } from '../../flows/bulk-import/change-preview-run.js';
 import { createContext, type AppContext } from '../../server/context.js';
 import { suggestedTemplateForFile } from '../../flows/bulk-import/suggest-for-file.js';
 import { withRunDefaults } from '../../flows/bulk-import/template-defaults.js';
@@ -104,20 +106,23 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
         : 'they will not be moved and nothing is created for them (--move-between-clinics moves them)';
       out(`${pre.inAnotherDivision} ${recordType === 'contacts' ? 'patient(s)' : 'appointment(s)'} already exist in another clinic (e.g. line(s) ${lines}): ${what}`);
     }
+    // --dry-run: what a run would do, from the same lookups and comparison as the run (the
+    // preflight above just kept the platform's listing, so it is not listed again).
+    const preview = opts.dryRun ? await previewOfRun(ctx, await svc.require(run.id), { scan: false }) : null;
     await svc.start(run.id);
     await ctx.startWorker();
     const final = await follow(svc, run.id, opts.progress !== false && process.stderr.isTTY === true);
     if (opts.report) await pipeline(writeReportCsv(svc.runs, await svc.require(run.id)), createWriteStream(opts.report));
     const c = final.counts;
-    if (opts.dryRun) {
-      // A dry run sends nothing, so its rows are all "skipped": say what a real run would do.
-      const would = await dryRunCounts(svc, run.id);
-      out(`(dry run) would create ${would.create}, would update ${would.update}, unchanged ${c.skipped - would.create - would.update}, failed ${c.failed + c.invalid}`);
+    if (preview) {
+      const k = preview.counts;
+      out(`(dry run) would create ${k.create}, would update ${k.update + k.move}, unchanged ${k.unchanged + k.notUpdated + k.otherClinic}, failed ${k.leftOut}`);
+      for (const line of describeChangePreview(preview)) out(line);
     }
     if (final.status === 'failed') return fail(final.error ?? 'the import failed');
     const outcome = await importOutcome(svc, final, { source: file ?? opts.from!, dryRun: Boolean(opts.dryRun), report: opts.report ?? null });
     if (!opts.dryRun) out(outcomeLine(outcome));
-    if (opts.json) printJson(outcome);
+    if (opts.json) printJson(preview ? { ...outcome, preview } : outcome);
     return outcome.exitCode;
   } catch (e) {
     return fail((e as Error).message);
@@ -129,18 +134,6 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     err(`ehr-bridge import: ${message}`);
     if (opts.json) printJson({ error: message, exitCode: EXIT.fatal });
     return EXIT.fatal;
-  }
-}
-
-async function dryRunCounts(svc: ImportService, runId: string): Promise<{ create: number; update: number }> {
-  const counts = { create: 0, update: 0 };
-  for (let offset = 0; ; offset += 1000) {
-    const page = await svc.runs.rows(runId, { status: 'skipped', offset, limit: 1000 });
-    for (const r of page.items) {
-      if (r.message?.startsWith('dry run: would be created')) counts.create++;
-      else if (r.message?.startsWith('dry run: would update') || r.message?.startsWith('dry run: would move')) counts.update++;
-    }
-    if (offset + page.items.length >= page.total || page.items.length === 0) return counts;
   }
 }
 
