@@ -236,6 +236,10 @@ describe('bad input -> AE / AR with an ERR', () => {
       expect(r.errors, date).toEqual([{ code: '102', codeText: 'Data type error', location: 'PID^1^7', text: 'PID-7 (date of birth) is not a valid date/time' }]);
     }
     expect(firstPatient(parseInbound(utf8(MSH('ADT^A08'), 'PID|1||P1^^^^MR||Doe^Jane||20000229|F'))).birthDate).toBe('2000-02-29');
+    // In a repeated field, the location names the repetition and the component (ERL).
+    expect(rejected(parseInbound(utf8(MSH('ADT^A08'), 'PID|1||P1^^^^MR||Doe^Jane~Roe^Jane^^^^^^^^^^^20241331'))).errors).toEqual([
+      { code: '102', codeText: 'Data type error', location: 'PID^1^5^2^13', text: 'PID-5.13 (name validity) is not a valid date/time' },
+    ]);
   });
 
   it('unknown event for a known type: AR 201; unknown type: AR 200', () => {

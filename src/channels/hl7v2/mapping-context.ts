@@ -39,9 +39,9 @@ export function requiredFieldMissing(seg: SegmentView | string, field: number, w
   });
 }
 
-export function dataTypeError(seg: SegmentView, field: number, what: string, component = 1): Hl7ContentError {
+export function dataTypeError(seg: SegmentView, field: number, what: string, component = 1, repetition = 1): Hl7ContentError {
   // ERL: segment ^ sequence ^ field ^ field repetition ^ component.
-  const location = component > 1 ? `${seg.location(field)}^1^${component}` : seg.location(field);
+  const location = component > 1 || repetition > 1 ? `${seg.location(field)}^${repetition}^${component}` : seg.location(field);
   const name = component > 1 ? `${seg.name}-${field}.${component}` : `${seg.name}-${field}`;
   return new Hl7ContentError({
     code: HL7_ERROR_CODES.dataType.code,

@@ -154,7 +154,7 @@ function periodOf(
     const v = rep.value(comp, sub);
     if (!v) return undefined;
     const parsed = parseDtm(v, ctx.timeZone);
-    if (!parsed) throw dataTypeError(seg, field, what, comp);
+    if (!parsed) throw dataTypeError(seg, field, what, comp, rep.index);
     return parsed.instant ?? parsed.date;
   };
   const start = read(startComp, 1) ?? read(rangeComp, 1);

@@ -83,7 +83,7 @@ export class SegmentView {
     let reps = this.cache.get(n);
     if (!reps) {
       const f = this.rawField(n);
-      reps = f ? f.components.map((comps) => new Repetition(comps, this.d, this.charset)) : [];
+      reps = f ? f.components.map((comps, i) => new Repetition(comps, this.d, this.charset, i + 1)) : [];
       this.cache.set(n, reps);
     }
     return reps;
@@ -111,6 +111,8 @@ export class Repetition {
     private readonly comps: string[],
     private readonly d: Hl7Delimiters,
     private readonly charset: Hl7Charset,
+    /** 1-based repetition number within its field (ERR-2 field repetition). */
+    readonly index = 1,
   ) {}
 
   value(c = 1, s = 1): string {
