@@ -127,12 +127,19 @@ function contactFields(c: Contact, names: Names): RecordField[] {
   return out;
 }
 
+/** "5 Jan 2027, 15:30 UTC": OnCall keeps times in UTC; an unreadable value is shown as it is. */
+function plainDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })} UTC`;
+}
+
 const APPOINTMENT_TYPE: Record<string, string> = { online: 'Video visit', inperson: 'In person', in_person: 'In person', phone: 'Phone call', message: 'Message' };
 
 function appointmentFields(a: Appointment, names: Names): RecordField[] {
   const out: RecordField[] = [];
   push(out, 'Title', a.title);
-  push(out, 'Date and time', a.datetime);
+  push(out, 'Date and time', a.datetime ? plainDateTime(a.datetime) : null);
   push(out, 'Duration', typeof a.duration === 'number' ? `${a.duration} minutes` : null);
   push(out, 'Type', a.type ? (APPOINTMENT_TYPE[a.type] ?? a.type) : null);
   push(out, 'Status', a.status);

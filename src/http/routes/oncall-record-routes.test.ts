@@ -85,7 +85,7 @@ describe('GET /api/oncall/record', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ kind: 'appointments', title: 'Follow-up' });
     const fields = Object.fromEntries((r.body.fields as { label: string; value: string }[]).map((f) => [f.label, f.value]));
-    expect(fields).toMatchObject({ Title: 'Follow-up', Duration: '30 minutes', Type: 'Video visit', 'Participant 1': 'Ann Lee <ann@example.org> (fee 75)', 'Metadata: emr_id': 'appt-9' });
+    expect(fields).toMatchObject({ Title: 'Follow-up', 'Date and time': '5 Jan 2027, 15:30 UTC', Duration: '30 minutes', Type: 'Video visit', 'Participant 1': 'Ann Lee <ann@example.org> (fee 75)', 'Metadata: emr_id': 'appt-9' });
     expect(fields.Clinic).not.toMatch(/^http/);
   });
 
