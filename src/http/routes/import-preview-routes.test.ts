@@ -38,6 +38,23 @@ describe('import preview API', () => {
     expect(withUpdate.body.samples.update[0]).toMatchObject({ line: 2, emrId: 'emr-0', changes: [{ label: 'E-mail', to: 'moved@example.org' }] });
   });
 
+  it('lists the lines the server left out with who they are about, the field, the column and the value', async () => {
+    const rows = fakePeople(3, 70);
+    rows[1]![3] = 'nobody(at)example.org';
+    rows[2]![4] = '1980-02-30';
+    const id = await staged(rows);
+    expect((await api.call(`/api/imports/${id}/problem-lines`, {}, false)).status).toBe(401);
+    const r = await api.call(`/api/imports/${id}/problem-lines?limit=1`);
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBe(2);
+    expect(r.body.items).toEqual([
+      { line: 3, name: `${rows[1]![1]} ${rows[1]![2]}`, emrId: 'emr-71', errors: [expect.objectContaining({ field: 'email', column: 'email', code: 'invalid-email', value: 'nobody(at)example.org' })] },
+    ]);
+    const next = await api.call(`/api/imports/${id}/problem-lines?offset=1&limit=1`);
+    expect(next.body.items[0]).toMatchObject({ line: 4, emrId: 'emr-72', errors: [{ field: 'birthDate', column: 'dob' }] });
+    expect((await api.call('/api/imports/00000000-0000-4000-8000-000000000000/problem-lines')).status).toBe(404);
+  });
+
   it('answers 404 for an unknown import, 409 once it started, 400 for a bad choice', async () => {
     expect((await api.call('/api/imports/00000000-0000-4000-8000-000000000000/preview')).status).toBe(404);
     const id = await staged(fakePeople(1, 50));
