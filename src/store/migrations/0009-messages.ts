@@ -4,8 +4,11 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * The message store (issue 8, "the spine"): every inbound message is stored as received, before
  * it is acknowledged, then processed from the store.
  *
- * - `messages.id` is an integer sequence: the order of arrival, which per-patient processing
- *   follows. Listing pages by (received_at, id); received_at is the database's clock.
+ * - `messages.id` is an integer sequence: the order of arrival on one connection (a sender waits
+ *   for each ACK), which per-patient processing follows. Messages committed concurrently (other
+ *   connections, other processes on PostgreSQL) may become visible out of id order: a processor
+ *   picks `status = 'received'` rows, never "ids above the last one seen". Listing pages by
+ *   (received_at, id); received_at is the database's clock.
  * - `raw` keeps the bytes exactly as they came (bytea / blob): the charset is part of the
  *   message, and a message that is not HL7 at all is kept for inspection.
  * - De-duplication: one row per (control id, sending application, sending facility, channel,
