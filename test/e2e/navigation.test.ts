@@ -24,8 +24,11 @@ const LINKS = [
   { label: 'New import', path: '/imports/new', heading: 'New import' },
   { label: 'Documents', path: '/documents', heading: 'Documents to EHRs' },
   { label: 'API clients', path: '/clients', heading: 'API clients' },
+  { label: 'API keys', path: '/api-keys', heading: 'API keys' },
   { label: 'Imports', path: '/imports', heading: 'Imports' },
 ];
+// Plus the link to the API docs (/docs, served outside the app): checked for its place and address.
+const LINK_COUNT = LINKS.length + 1;
 
 const SIZES = [
   { name: 'phone', width: 390, height: 844, burger: true },
@@ -94,7 +97,7 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
         expect(await nav.getByRole('link').count()).toBe(0);
         // Escape closes an open menu.
         await burger.click();
-        await poll(() => nav.getByRole('link').count()).toBe(LINKS.length);
+        await poll(() => nav.getByRole('link').count()).toBe(LINK_COUNT);
         await page.keyboard.press('Escape');
         await poll(() => nav.getByRole('link').count()).toBe(0);
         expect(await burger.getAttribute('aria-expanded')).toBe('false');
@@ -112,7 +115,7 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
           if (i === 0) await page.screenshot({ path: join(SHOTS, `${size.name}-menu-open.png`) });
         }
         const links = nav.getByRole('link');
-        await poll(() => links.count()).toBe(LINKS.length);
+        await poll(() => links.count()).toBe(LINK_COUNT);
         for (const l of LINKS) {
           await expectReachable(page, nav.getByRole('link', { name: l.label, exact: true }), `${l.label} link`);
           if (!size.burger) {
@@ -121,6 +124,9 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
             expect(box.y + box.height).toBeLessThanOrEqual(60);
           }
         }
+        const docs = nav.getByRole('link', { name: 'API docs', exact: true });
+        await expectReachable(page, docs, 'API docs link');
+        expect(await docs.getAttribute('href')).toBe('/docs');
         // Sign out stays reachable with the menu open.
         await expectReachable(page, page.getByRole('button', { name: 'Sign out' }), 'Sign out');
 
@@ -147,5 +153,5 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
     } finally {
       await context.close();
     }
-  });
+  }, 120_000);
 });

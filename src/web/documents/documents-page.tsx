@@ -76,6 +76,7 @@ export function DocumentsPage() {
             setPage(1);
           }}
           data={Object.entries(DELIVERY_STATUS_TEXT).map(([value, s]) => ({ value, label: s.label }))}
+          clearButtonProps={{ 'aria-label': 'Show every status' }}
           w={180}
         />
         <Select
@@ -88,6 +89,7 @@ export function DocumentsPage() {
             setPage(1);
           }}
           data={docs.data?.routes ?? []}
+          clearButtonProps={{ 'aria-label': 'Show every route' }}
           w={180}
         />
         <TextInput

@@ -55,6 +55,10 @@ export function StepFile({ recordType, file, read, onFile, onClear }: Props) {
           accept={ACCEPT}
           multiple={false}
           inputProps={{ 'aria-label': 'Choose a CSV file' }}
+          // The drop area itself is reached with Tab and opens the file chooser with Enter or
+          // Space (react-dropzone); named as a button, not its default role "presentation".
+          role="button"
+          aria-label="Choose the CSV file: drag it here, or press Enter to browse"
           data-testid="file-dropzone"
         >
           <Stack align="center" gap={4} py="xl" style={{ pointerEvents: 'none' }}>
