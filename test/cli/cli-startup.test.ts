@@ -67,6 +67,19 @@ describe('ehr-bridge starts without loading the engine', () => {
     expect(res.stderr).toContain('Allowed choices are Patient, Appointment.');
   });
 
+  it('a port that is not one is refused before anything starts, naming the option or the variable', () => {
+    const bin = join(REPO_ROOT, 'bin/ehr-bridge.js');
+    const serve = node([bin, 'serve', '--port', 'abc']);
+    expect(serve.code).toBe(1);
+    expect(serve.stderr).toContain(`error: option '--port <port>' argument 'abc' is invalid. a port is a whole number from 0 to 65535 (0: any free port).`);
+    const mllp = node([bin, 'sandbox', '--port', '0', '--ehr-mllp-port', '70000']);
+    expect(mllp.code).toBe(1);
+    expect(mllp.stderr).toContain(`option '--ehr-mllp-port <port>' argument '70000' is invalid`);
+    const env = node([bin, 'sandbox', '--port', '0'], { EHR_BRIDGE_EHR_MLLP_PORT: '25x' });
+    expect(env.code).toBe(1);
+    expect(env.stderr.trim()).toBe('ehr-bridge: EHR_BRIDGE_EHR_MLLP_PORT="25x": a port is a whole number from 0 to 65535 (0: any free port).');
+  });
+
   describe('bin/ehr-bridge.js picks the compiled CLI only when it is current', () => {
     // A copy of bin/ beside a stand-in source tree and build, each printing which one ran.
     let root: string;

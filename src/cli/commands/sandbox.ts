@@ -1,25 +1,26 @@
 import type { Command } from 'commander';
+import { parsePort, portFromEnv } from '../port-option.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export function registerSandboxCommand(program: Command): void {
   program
     .command('sandbox')
     .description('run only the partner sandboxes (OnCall Health under /oncall, FHIR EMR under /fhir-emr, EHR receiver under /ehr)')
-    .option('--port <port>', 'port to listen on', '8090')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8090)
     .option('--host <host>', 'address to listen on (a non-loopback address puts /_admin behind SANDBOX_ADMIN_TOKEN)', '127.0.0.1')
-    .option('--ehr-mllp-port <port>', 'MLLP port of the EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
-    .action(async (opts: { port: string; host: string; ehrMllpPort?: string }) => {
+    .option('--ehr-mllp-port <port>', 'MLLP port of the EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)', parsePort)
+    .action(async (opts: { port: number; host: string; ehrMllpPort?: number }) => {
       // Loaded here, not at the top: `ehr-bridge --help` must not load fastify.
       const [{ getEhrSandboxInfo }, { buildStandaloneSandboxes }] = await Promise.all([
         import('../../sandboxes/ehr/plugin.js'),
         import('../../sandboxes/standalone.js'),
       ]);
-      const mllpPort = Number(opts.ehrMllpPort ?? process.env.EHR_BRIDGE_EHR_MLLP_PORT ?? 2575);
+      const mllpPort = opts.ehrMllpPort ?? portFromEnv('EHR_BRIDGE_EHR_MLLP_PORT') ?? 2575;
       const sandboxes = await buildStandaloneSandboxes({ host: opts.host, mllpPort });
       const { app } = sandboxes;
-      await app.listen({ port: Number(opts.port), host: opts.host });
+      await app.listen({ port: opts.port, host: opts.host });
       const addr = app.server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : Number(opts.port);
+      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       const base = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
       const ehr = getEhrSandboxInfo(app);
       const lines = [

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stopOnSignal } from '../stop-on-signal.js';
 import type { AdminLogin } from '../../http/auth/admin-account.js';
+import { parsePort } from '../port-option.js';
 
 /**
  * The admin login as the banner shows it: the password itself only on the start that generated
@@ -21,17 +22,17 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the engine: API, web UI, queue worker and (in the embedded demo) the partner sandboxes')
-    .option('--port <port>', 'port to listen on (default PORT or 8080)')
-    .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)')
-    .action(async (opts: { port?: string; ehrMllpPort?: string }) => {
+    .option('--port <port>', 'port to listen on (default PORT or 8080; 0 = any free port)', parsePort)
+    .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)', parsePort)
+    .action(async (opts: { port?: number; ehrMllpPort?: number }) => {
       // Loaded here, not at the top: `ehr-bridge --help` must not load the server.
       const [{ startServer }, { oncallTargetLine, sandboxBannerLines }] = await Promise.all([
         import('../../server/start.js'),
         import('../../sandboxes/banner.js'),
       ]);
       const server = await startServer({
-        ...(opts.port ? { port: Number(opts.port) } : {}),
-        ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: Number(opts.ehrMllpPort) } } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: opts.ehrMllpPort } } : {}),
       });
       const { ctx, admin, url } = server;
       const lines = [
