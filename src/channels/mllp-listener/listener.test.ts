@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, testStore, type TestStore } from '../../../test/helpers/stores.js';
 import { MessageStore } from '../../messages/message-store.js';
@@ -244,6 +248,26 @@ describe.each(DIALECTS)('MLLP listener (%s)', (dialect) => {
     // Senders get through again once the idle ones are gone.
     expect(msa(await connect(port).send(adtMessage({ controlId: uniq('AFTERIDLE') }))).code).toBe('AA');
     for (const s of sockets) s.destroy();
+  });
+
+  it('serves MLLP over TLS with a certificate and key from files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ehrb-mllp-tls-'));
+    try {
+      const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      const { port } = await listen({ tls: { certFile, keyFile } });
+      const id = uniq('TLS');
+      const secure = new MllpConnection({ host: '127.0.0.1', port, connectTimeoutMs: 5000, ackTimeoutMs: 10_000, tls: { ca: readFileSync(certFile) } });
+      clients.push(secure);
+      expect(msa(await secure.send(adtMessage({ controlId: id }))).code).toBe('AA');
+      expect(await rowsFor(id)).toHaveLength(1);
+      // Plain TCP to a TLS listener gets no ACK and stores nothing.
+      const plain = uniq('PLAIN');
+      await expect(new MllpConnection({ host: '127.0.0.1', port, connectTimeoutMs: 2000, ackTimeoutMs: 2000 }).send(adtMessage({ controlId: plain }))).rejects.toThrow();
+      expect(await rowsFor(plain)).toHaveLength(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says clearly when its port is already taken', async () => {
