@@ -19,7 +19,19 @@ interface WallClock {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** Last result per zone: Intl's formatToParts is slow, and an ACK burst asks for the same second. */
+const lastWallClock = new Map<string, { second: number; wc: WallClock }>();
+
 function wallClock(date: Date, timeZone: string): WallClock {
+  const second = Math.floor(date.getTime() / 1000);
+  const cached = lastWallClock.get(timeZone);
+  if (cached && cached.second === second) return cached.wc;
+  const wc = computeWallClock(date, timeZone);
+  lastWallClock.set(timeZone, { second, wc });
+  return wc;
+}
+
+function computeWallClock(date: Date, timeZone: string): WallClock {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-GB', {

@@ -44,13 +44,24 @@ export function decodeInbound(raw: Buffer, fallback: Hl7Charset = 'UTF-8'): Deco
  * message's own charset), hence only the first repetition.
  */
 export function firstMsh18Repetition(bytes: Buffer): string {
-  const head = bytes.subarray(0, Math.min(bytes.length, 4096)).toString('latin1');
-  const start = head.indexOf('MSH');
-  if (start < 0) return '';
-  const line = head.slice(start).split(/\r|\n/)[0] ?? '';
+  const line = mshLine(bytes).toString('latin1');
+  if (!line) return '';
   const fieldSep = line.charAt(3);
   const repSep = line.charAt(5);
   if (!fieldSep) return '';
   const msh18 = line.split(fieldSep)[17] ?? '';
   return repSep ? (msh18.split(repSep)[0] ?? '') : msh18;
+}
+
+/** The bytes of the MSH line (from `MSH` to the first CR or LF, at most 4 KiB in); empty when absent. */
+export function mshLine(bytes: Buffer): Buffer {
+  const head = bytes.subarray(0, Math.min(bytes.length, 4096));
+  const start = head.indexOf('MSH', 0, 'latin1');
+  if (start < 0) return head.subarray(0, 0);
+  let end = head.length;
+  const cr = head.indexOf(0x0d, start);
+  const lf = head.indexOf(0x0a, start);
+  if (cr >= 0) end = cr;
+  if (lf >= 0 && lf < end) end = lf;
+  return head.subarray(start, end);
 }

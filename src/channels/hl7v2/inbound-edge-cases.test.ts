@@ -414,6 +414,17 @@ describe('determinism and the ACK', () => {
     expect(buildInboundAck(parseInbound(raw), raw, { now }).equals(buildInboundAck(parseInbound(Buffer.from(raw)), Buffer.from(raw), { now }))).toBe(true);
   });
 
+  it('MSH-7 of the ACK is now, in the zone asked for (the per-second cache keeps zones and seconds apart)', () => {
+    const raw = utf8(MSH('ADT^A08'), PID);
+    const r = parseInbound(raw);
+    const msh7 = (now: string, timeZone: string) => buildInboundAck(r, raw, { now: new Date(now), timeZone }).toString().split('|')[6];
+    expect(msh7('2024-07-01T10:00:00.100Z', 'UTC')).toBe('20240701100000+0000');
+    expect(msh7('2024-07-01T10:00:00.900Z', 'Europe/Paris')).toBe('20240701120000+0200');
+    expect(msh7('2024-07-01T10:00:00.950Z', 'UTC')).toBe('20240701100000+0000');
+    expect(msh7('2024-07-01T10:00:01.000Z', 'UTC')).toBe('20240701100001+0000');
+    expect(msh7('2024-01-01T10:00:01.000Z', 'America/Toronto')).toBe('20240101050001-0500');
+  });
+
   it('v2.5+: MSA-1/MSA-2, MSH-5/6 <- MSH-3/4, ERR-2 location, ERR-3 code, ERR-4 severity, ERR-8 text', () => {
     const raw = utf8(MSH('ADT^A08', { version: '2.5.1', control: 'X-42' }), 'PID|1|||||Doe');
     const ack = buildInboundAck(parseInbound(raw), raw, { now: new Date('2024-02-01T10:00:00Z'), controlId: 'ACK1' });

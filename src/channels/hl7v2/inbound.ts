@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { HL7_ERROR_CODES, buildAck } from '../../hl7/ack.js';
-import { charsetFromMsh18, encodeText, type Hl7Charset } from '../../hl7/charset.js';
-import { deriveControlId } from '../../hl7/control-id.js';
+import { charsetFromMsh18, decodeText, encodeText, type Hl7Charset } from '../../hl7/charset.js';
+import { MAX_CONTROL_ID_LENGTH } from '../../hl7/control-id.js';
 import { DEFAULT_DELIMITERS, escapeHl7, type Hl7Delimiters } from '../../hl7/escape.js';
 import { parseHl7, type ParsedHl7 } from '../../hl7/parse.js';
 import { SIU_EVENTS, mapSiu, type SiuEvent } from './appointment.js';
-import { decodeInbound, firstMsh18Repetition } from './decode.js';
+import { decodeInbound, firstMsh18Repetition, mshLine } from './decode.js';
 import { isKnownTimeZone, parseDtm } from './dtm.js';
 import { Hl7ContentError, mappingContext, missingSegment, requiredFieldMissing, type MappingContext } from './mapping-context.js';
 import { emrIdOf, emrLocation, mapPid } from './patient.js';
@@ -229,7 +229,8 @@ export function buildInboundAck(result: InboundResult, raw: Buffer, opts: Inboun
   let text = buildAck(original, {
     ackCode: result.kind === 'rejected' ? result.ack : 'AA',
     text: !modern ? errors[0]?.text : undefined,
-    controlId: opts.controlId ?? deriveControlId(`ack:${createHash('sha256').update(raw).digest('hex')}`),
+    // 20 hex characters (80 bits) of the SHA-256 of the bytes: a resend gets the same ACK id.
+    controlId: opts.controlId ?? createHash('sha256').update(raw).digest('hex').slice(0, MAX_CONTROL_ID_LENGTH).toUpperCase(),
     now: opts.now,
     timeZone: opts.timeZone,
   });
@@ -240,11 +241,12 @@ export function buildInboundAck(result: InboundResult, raw: Buffer, opts: Inboun
   return encodeText(text, charset, { onUnmappable: 'substitute' });
 }
 
+/** Only the MSH line is decoded and read again: the ACK needs nothing else. */
 function readMshOnly(raw: Buffer, charset: Hl7Charset): ParsedHl7 | null {
-  const decoded = decodeInbound(raw, charset).text.replace(/^[\s\uFEFF]+/, '');
-  const line = decoded.split(/\r|\n/)[0] ?? '';
+  const bytes = mshLine(raw);
+  if (bytes.length === 0) return null;
   try {
-    return parseHl7(line);
+    return parseHl7(decodeText(bytes, charset));
   } catch {
     return null;
   }

@@ -116,9 +116,15 @@ export class Repetition {
   ) {}
 
   value(c = 1, s = 1): string {
-    const raw = (this.comps[c - 1] ?? '').split(this.d.subcomponent)[s - 1] ?? '';
+    let raw = this.comps[c - 1] ?? '';
+    if (raw === '') return '';
+    // Fast paths first: most leaves have no subcomponent and no escape.
+    if (raw.includes(this.d.subcomponent)) raw = raw.split(this.d.subcomponent)[s - 1] ?? '';
+    else if (s > 1) return '';
+    const trimmed = raw.trim();
     // `""` is HL7's explicit null: for a snapshot of the record it reads as "no value".
-    if (raw.trim() === '""') return '';
+    if (trimmed === '""') return '';
+    if (!trimmed.includes(this.d.escape)) return trimmed;
     return unescapeHl7(raw, this.d, { hexCharset: this.charset === 'UTF-8' ? 'utf8' : 'latin1' }).trim();
   }
 
