@@ -10,6 +10,8 @@ interface Props {
   recordType: RecordType;
   updateExisting: boolean;
   moveBetweenDivisions: boolean;
+  /** The card's heading (the file check numbers its cards). */
+  title?: string;
 }
 
 type Words = Record<ChangeKind, { stat: string; sample: string }>;
@@ -49,7 +51,7 @@ export function ChangePreviewCard(props: Props) {
   return (
     <Card withBorder padding="md" aria-label="What will change in OnCall" data-testid="change-preview">
       <Group justify="space-between" mb="xs">
-        <Text fw={600}>3. What will change in OnCall</Text>
+        <Text fw={600}>{props.title ?? 'What will change in OnCall'}</Text>
         {preview.isFetching && (
           <Group gap={6}>
             <Loader size="xs" aria-hidden />

@@ -273,6 +273,7 @@ export function NewImportPage() {
         {step === 3 && emr && (
           <StepEmrCheck
             recordType={recordType}
+            updateExisting={updateExisting}
             check={emrCheck}
             onPull={() => void pullFromEmr()}
             onStart={() => emrCheck.run && start.mutate(emrCheck.run.id)}

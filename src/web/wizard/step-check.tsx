@@ -217,7 +217,7 @@ function ServerCheckCard(props: Props) {
             <OtherClinicNotice runId={String(run.id)} recordType={recordType} move={props.moveBetweenDivisions} onMove={props.onMoveBetweenDivisions} />
           )}
           {valid > 0 && (
-            <ChangePreviewCard runId={String(run.id)} recordType={recordType} updateExisting={props.updateExisting} moveBetweenDivisions={props.moveBetweenDivisions} />
+            <ChangePreviewCard runId={String(run.id)} recordType={recordType} updateExisting={props.updateExisting} moveBetweenDivisions={props.moveBetweenDivisions} title="3. What will change in OnCall" />
           )}
           {props.startError && (
             <Alert color="red" role="alert" title="The import did not start">

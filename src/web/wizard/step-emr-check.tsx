@@ -3,6 +3,7 @@ import type { RecordType } from '../../domain/identifiers.js';
 import type { RunSummary } from '../api/types.js';
 import { formatCount, plural, sentence } from '../format/format.js';
 import { checkCounts, RunCheckResult } from './run-check-result.js';
+import { ChangePreviewCard } from './change-preview-card.js';
 import { EmrEmailFallback, emailFallbackIsValid } from './emr-email-fallback.js';
 
 export interface EmrCheck {
@@ -25,6 +26,8 @@ interface Props {
   onEmailFallback?: (value: string) => void;
   /** A provider is chosen for the import (its address can stand in for a patient's). */
   hasProvider?: boolean;
+  /** Records already in OnCall: updated or left as they are; the preview of changes follows it. */
+  updateExisting?: boolean;
 }
 
 /**
@@ -32,7 +35,7 @@ interface Props {
  * with the chosen matching, and says how many will be created and which lack what OnCall
  * requires, before anything is sent.
  */
-export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError, emailFallback = 'provider', onEmailFallback, hasProvider = false }: Props) {
+export function StepEmrCheck({ recordType, check, onPull, onStart, starting, startError, emailFallback = 'provider', onEmailFallback, hasProvider = false, updateExisting = false }: Props) {
   const run = check.run;
   // The pull answers how many appointments use the provider's (or the given) address.
   const fallbackRows = (run as { emailFallbackRows?: number } | null)?.emailFallbackRows ?? 0;
@@ -88,6 +91,7 @@ export function StepEmrCheck({ recordType, check, onPull, onStart, starting, sta
             testIdPrefix="emr"
             problemsLabel="Appointments with problems"
           />
+          {valid > 0 && <ChangePreviewCard runId={String(run.id)} recordType={recordType} updateExisting={updateExisting} moveBetweenDivisions={false} />}
           {fallbackRows > 0 && (
             <Text size="sm" data-testid="emr-fallback-rows">
               {emailFallback === 'provider'
