@@ -176,6 +176,10 @@ const targets: Target[] = [
   }),
 ];
 
+// BENCH_ONLY=sqlite (a part of a target's name) runs the echo server and that target only.
+const only = process.env.BENCH_ONLY?.toLowerCase();
+if (only) targets.splice(1, targets.length - 1, ...targets.slice(1).filter((t) => t.name.toLowerCase().includes(only)));
+
 const best = new Map<string, { rate: number; result: SendResult; stored?: number; extra?: string; busyUs: number }>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, t] of targets.entries()) {

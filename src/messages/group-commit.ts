@@ -1,7 +1,7 @@
 /**
  * Group commit: writes that arrive while a batch is being committed are gathered and committed
  * together in the next batch, in one transaction. Nothing waits on a timer: a lone write is
- * committed at once; under load (eight MLLP senders each waiting for its ACK) one commit carries
+ * committed on the next turn of the event loop; under load (eight MLLP senders each waiting for its ACK) one commit carries
  * every message that arrived during the previous one, which is what lets SQLite (one writer)
  * and PostgreSQL (a round trip and a WAL flush per commit) keep up with the senders.
  *
@@ -50,7 +50,24 @@ export class GroupCommit<I, O> {
     return this.waiting.length + this.inFlight;
   }
 
+  private scheduled = false;
+
+  /**
+   * A batch starts one event-loop turn after the first write arrives (setImmediate, no timer):
+   * messages already readable on other connections are read in that turn and join it. Without
+   * it, a synchronous driver (better-sqlite3) runs the whole transaction in microtasks, the
+   * sockets are never polled meanwhile, and every batch holds one message.
+   */
   private pump(): void {
+    if (this.scheduled || this.inFlight >= this.maxConcurrent || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatches();
+    });
+  }
+
+  private startBatches(): void {
     while (this.inFlight < this.maxConcurrent && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.inFlight++;

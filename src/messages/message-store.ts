@@ -85,14 +85,19 @@ export class MessageStore {
     // Two copies in one batch (a resend on a second connection while the first is in flight):
     // the first is written, the others take its outcome.
     const leaders = new Map<string, Prepared>();
-    for (const p of prepared) if (!leaders.has(p.key)) leaders.set(p.key, p);
+    const copies = new Map<string, number>();
+    for (const p of prepared) {
+      if (!leaders.has(p.key)) leaders.set(p.key, p);
+      copies.set(p.key, (copies.get(p.key) ?? 0) + 1);
+    }
 
     const outcome = await this.db.transaction().execute(async (trx) => {
       const now = dbNowIso(trx);
-      const rows = [...leaders.values()].map(({ msg, hash }) => ({
+      const rows = [...leaders.values()].map(({ msg, hash, key }) => ({
         channel: msg.channel,
         received_at: now,
         last_received_at: now,
+        times_received: copies.get(key) ?? 1,
         remote_address: msg.remoteAddress ?? null,
         raw: msg.raw,
         size_bytes: msg.sizeBytes ?? msg.raw.length,
@@ -145,7 +150,7 @@ export class MessageStore {
           .executeTakeFirstOrThrow();
         await trx
           .updateTable('messages')
-          .set((eb) => ({ times_received: eb('times_received', '+', 1), last_received_at: now }))
+          .set((eb) => ({ times_received: eb('times_received', '+', copies.get(key) ?? 1), last_received_at: now }))
           .where('id', '=', existing.id)
           .execute();
         result.set(key, { id: Number(existing.id), ack: existing.ack, duplicate: true, status: existing.status as MessageStatus });
