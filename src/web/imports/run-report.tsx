@@ -67,7 +67,7 @@ const reportColumns = (openRecord: (url: string) => void): Column<RunRow>[] => [
         </Text>
       ),
   },
-  { key: 'details', label: 'Details', render: (row) => <Text size="sm">{sentence(row.message ?? '')}</Text> },
+  { key: 'details', label: 'Details', render: (row) => <Text size="sm">{sentence(row.message ?? '')}</Text>, hideInCard: (row) => !row.message },
 ];
 
 /** Per-line results: what happened, the OnCall record, and why a line failed or was left out. */

@@ -14,6 +14,8 @@ export interface Column<T> {
   align?: 'left' | 'right';
   /** Width of the column in the table (ignored on cards). */
   width?: number | string;
+  /** Leave this line out of a row's card (an empty "Details:" line says nothing on a phone). */
+  hideInCard?: (row: T) => boolean;
 }
 
 /** Data attributes (data-testid, data-status...) put on a row's <tr> and on its card alike. */
@@ -53,7 +55,7 @@ export function ResponsiveTable<T>(props: ResponsiveTableProps<T>) {
         {data.map((row) => (
           <Paper key={rowKey(row)} withBorder p="sm" role="row" {...rowAttributes?.(row)}>
             <Stack gap={6}>
-              {columns.map((c) => (
+              {columns.filter((c) => !c.hideInCard?.(row)).map((c) => (
                 <div key={c.key} role="cell" style={c.label ? cardCellStyle : undefined}>
                   {c.label && (
                     <Text span size="sm" c="dimmed">
