@@ -82,7 +82,8 @@ export function parseInbound(raw: Buffer, opts: InboundOptions = {}): InboundRes
   const header: Hl7Header = {
     sendingApplication: msh.value(3, 1),
     sendingFacility: msh.value(4, 1),
-    controlId: msh.value(10),
+    // MSH-10 is ST: the whole field, even when a sender put a delimiter in it.
+    controlId: msh.text(10),
     messageType: [type, event].filter(Boolean).join('^'),
     event,
     version: msh.value(12, 1),

@@ -94,6 +94,12 @@ export class SegmentView {
     return this.repetitions(n)[r - 1]?.value(c, s) ?? '';
   }
 
+  /** Field n as one unescaped, trimmed string, delimiters included (for ST fields such as MSH-10). */
+  text(n: number): string {
+    const raw = this.rawField(n)?.toString() ?? '';
+    return unescapeHl7(raw, this.d, { hexCharset: this.charset === 'UTF-8' ? 'utf8' : 'latin1' }).trim();
+  }
+
   /** True when field n has any non-empty content. */
   has(n: number): boolean {
     return this.repetitions(n).some((r) => !r.isEmpty());
