@@ -5,6 +5,7 @@ import { fieldDefinition } from './mapping/fields.js';
 import type { ImportRecord } from './mapping/import-record.js';
 import { lineName } from './change-preview-line.js';
 import type { RunRow } from './run-store.js';
+import { decideExisting } from './existing-record-decision.js';
 import { scanExisting } from './scan-existing.js';
 import { scopedKey } from './scoped-key.js';
 import type { ImportTarget } from './targets/import-target.js';
@@ -16,9 +17,8 @@ import type { ImportTarget } from './targets/import-target.js';
  * It takes the run's own path without its writes: the platform's existing records are listed
  * with `scanExisting` (nothing kept), each row is looked up as a chunk looks it up (the key
  * within its clinic first, then the bare key), and each record found is compared with the
- * target's own `diff`. Then the same choices as `process-chunk.ts compare()` decide: gone →
- * create; no difference → already up to date; another clinic → moved only when asked; a
- * difference → updated only with "update existing". Nothing is sent to the platform but GETs.
+ * target's own `diff`. Then `decideExisting` (existing-record-decision.ts), the function the run's
+ * `compare()` acts on, says what becomes of it. Nothing is sent to the platform but GETs.
  *
  * Bounded: rows are read a page at a time, samples are capped, and field groups are capped;
  * only the platform's listing (EMR id → URL) is held, as the run's own scan holds it.
@@ -202,21 +202,23 @@ export async function changePreview(deps: ChangePreviewDeps, run: Pick<RunRow, '
       unknown++;
       return;
     }
-    if (diff === 'gone') return note('create', () => base(p));
-    if (!diff) return note('unchanged', () => base(p));
+    const decision = decideExisting(diff, run.options);
+    if (decision === 'recreate') return note('create', () => base(p));
+    if (diff === 'gone' || !diff) return note('unchanged', () => base(p));
     const changes = changesOf(diff.changed, diff.patch);
-    const labels = changes.map((c) => c.label);
-    if (diff.fromScope) {
-      if (!run.options.moveBetweenDivisions) return note('otherClinic', () => ({ ...base(p), clinic: diff.fromScope! }));
-      groups.move.add(labels);
-      return note('move', () => ({ ...base(p), clinic: diff.fromScope!, changes }));
+    switch (decision) {
+      case 'otherClinic':
+        return note('otherClinic', () => ({ ...base(p), clinic: diff.fromScope! }));
+      case 'move':
+        groups.move.add(changes.map((c) => c.label));
+        return note('move', () => ({ ...base(p), clinic: diff.fromScope!, changes }));
+      case 'notUpdated':
+        groups.notUpdated.add(changes.map((c) => c.label));
+        return note('notUpdated', () => ({ ...base(p), changes }));
+      default:
+        groups.update.add(changes.map((c) => c.label));
+        return note('update', () => ({ ...base(p), changes }));
     }
-    if (!run.options.updateExisting) {
-      groups.notUpdated.add(labels);
-      return note('notUpdated', () => ({ ...base(p), changes }));
-    }
-    groups.update.add(labels);
-    return note('update', () => ({ ...base(p), changes }));
   };
 
   const page = async (rows: Pending[]) => {

@@ -6,6 +6,7 @@ import type { XrefStore } from '../../store/repos/xrefs.js';
 import type { ImportRecord } from './mapping/import-record.js';
 import type { RowOutcome, RunRow, RunStore, WorkRow } from './run-store.js';
 import { CHUNK_SIZE, INTENT_MESSAGE, intentOf, type WriteIntent } from './run-status.js';
+import { decideExisting } from './existing-record-decision.js';
 import { scopedKey } from './scoped-key.js';
 import type { ImportTarget } from './targets/import-target.js';
 
@@ -127,34 +128,36 @@ async function processBatch(deps: ChunkDeps, run: RunRow, rows: WorkRow[]): Prom
 async function compare(deps: ChunkDeps, run: RunRow, w: Work, url: string): Promise<Outcome | Outcome[] | null> {
   try {
     const diff = await deps.target.diff(url, w.payload);
-    if (diff === 'gone') {
+    const decision = decideExisting(diff, run.options);
+    if (decision === 'recreate') {
       // Deleted on the platform since we created it: create it again, with the same care.
       await deps.xrefs.remove(deps.target.target, deps.target.kind, w.scopedKey);
       await deps.xrefs.remove(deps.target.target, deps.target.kind, w.row.rowKey);
       return createAll(deps, run, [w]);
     }
-    const interrupted = w.row.status === 'in_flight';
-    if (!diff) {
+    if (decision === 'unchanged') {
       // A row left in flight whose record the platform now shows as wanted: our interrupted
       // write landed. Which one it was is in the intent mark.
-      if (interrupted) {
+      if (w.row.status === 'in_flight') {
         const intent = intentOf(w.row.message);
         return { line: w.row.line, status: intent === 'update' ? 'updated' : 'created', partnerUrl: url, xrefUrl: url, message: `${intent}d (confirmed after an interrupted attempt)` };
       }
       return { line: w.row.line, status: 'skipped', partnerUrl: url, xrefUrl: url, message: `already in ${targetLabel(deps)}, unchanged` };
     }
+    if (diff === 'gone' || !diff) throw new Error('unreachable: a decision other than recreate/unchanged has a diff');
     const fields = diff.changed.join(', ');
-    if (diff.fromScope) {
-      // The record lives in another clinic: moving it out of there is never a side effect.
-      if (!run.options.moveBetweenDivisions) {
+    switch (decision) {
+      case 'otherClinic':
         return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `exists in another clinic (${diff.fromScope}); not moved` };
-      }
-      if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would move from another clinic (${diff.fromScope}) and update ${fields}` };
-    } else {
-      if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would ${run.options.updateExisting ? 'update' : 'leave'} ${fields}` };
-      if (!run.options.updateExisting) {
+      case 'notUpdated':
+        if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would leave ${fields}` };
         return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `already in ${targetLabel(deps)}; differs in ${fields} (updates not requested)` };
-      }
+      case 'move':
+        if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would move from another clinic (${diff.fromScope}) and update ${fields}` };
+        break;
+      case 'update':
+        if (run.options.dryRun) return { line: w.row.line, status: 'skipped', partnerUrl: url, message: `dry run: would update ${fields}` };
+        break;
     }
     // The intent first, as for a create: a run interrupted after the PATCH confirms it by
     // reading the record back instead of sending it again.
