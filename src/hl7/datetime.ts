@@ -60,6 +60,11 @@ function computeWallClock(date: Date, timeZone: string): WallClock {
   return { ...wc, offsetMinutes };
 }
 
+/** The UTC offset of `timeZone` at `date`, in minutes (east positive), as HL7's +ZZZZ says it. */
+export function zoneOffsetMinutes(date: Date, timeZone: string): number {
+  return wallClock(date, timeZone).offsetMinutes;
+}
+
 export function formatHl7DateTime(
   date: Date,
   opts: { timeZone?: string; precision?: Hl7TimePrecision; withOffset?: boolean } = {},

@@ -4,6 +4,8 @@
  * `parseHl7DateTime`, an impossible date (Feb 30, month 13, 25:00) is refused instead of
  * rolling over to another day: a birth date must never silently change.
  */
+import { zoneOffsetMinutes } from '../../hl7/datetime.js';
+
 export type DtmPrecision = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second';
 
 export interface ParsedDtm {
@@ -64,27 +66,9 @@ function formatInstant(date: Date, withMillis: boolean): string {
   return withMillis ? iso : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset of `timeZone` at the instant `utc` (ms), in ms. */
+/** Offset of `timeZone` at the instant `utc` (ms), in ms: the outbound builder's own reading. */
 function zoneOffset(utc: number, timeZone: string): number {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, fmt);
-  }
-  const p = Object.fromEntries(fmt.formatToParts(new Date(utc)).map((x) => [x.type, x.value]));
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-  return asUtc - Math.floor(utc / 1000) * 1000;
+  return zoneOffsetMinutes(new Date(utc), timeZone) * 60_000;
 }
 
 /** Wall-clock time in `timeZone` (given as if UTC) to the real UTC instant. */
