@@ -1,9 +1,9 @@
-import { Alert, Badge, Button, Card, Code, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { formatDateTime } from '../format/format.js';
-import { confirmAction } from '../layout/confirm.js';
 import { CopySecret } from '../layout/copy-secret.js';
 import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
+import { RevokeCell } from '../layout/revoke-cell.js';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKeyView, type CreatedApiKey } from './api-keys-api.js';
 
 export const API_KEYS_PATH = '/api-keys';
@@ -29,28 +29,16 @@ export function ApiKeysPage() {
       key: 'actions',
       label: '',
       align: 'right',
-      render: (k) =>
-        k.revokedAt ? (
-          <Badge color="gray">Revoked</Badge>
-        ) : (
-          <Button
-            size="xs"
-            color="red"
-            variant="light"
-            aria-label={`Revoke the key ${k.name}`}
-            loading={revoke.isPending && revoke.variables === k.id}
-            onClick={() =>
-              confirmAction({
-                title: `Revoke the key ${k.name}?`,
-                message: 'Every script or system using it is refused at once. This cannot be undone.',
-                confirmLabel: 'Revoke the key',
-                onConfirm: () => revoke.mutate(k.id),
-              })
-            }
-          >
-            Revoke
-          </Button>
-        ),
+      render: (k) => (
+        <RevokeCell
+          what="key"
+          name={k.name}
+          revoked={Boolean(k.revokedAt)}
+          pending={revoke.isPending && revoke.variables === k.id}
+          consequence="Every script or system using it is refused at once."
+          onRevoke={() => revoke.mutate(k.id)}
+        />
+      ),
     },
   ];
 

@@ -1,9 +1,9 @@
 import { Alert, Badge, Button, Card, Checkbox, Code, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { formatDateTime } from '../format/format.js';
-import { confirmAction } from '../layout/confirm.js';
 import { CopySecret } from '../layout/copy-secret.js';
 import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
+import { RevokeCell } from '../layout/revoke-cell.js';
 import { useCreateOauthClient, useOauthClients, useRevokeOauthClient, type OauthClientView } from './clients-api.js';
 
 /**
@@ -41,28 +41,16 @@ export function ClientsPage() {
       key: 'actions',
       label: '',
       align: 'right',
-      render: (c) =>
-        c.revokedAt ? (
-          <Badge color="gray">Revoked</Badge>
-        ) : (
-          <Button
-            size="xs"
-            color="red"
-            variant="light"
-            aria-label={`Revoke the client ${c.name}`}
-            loading={revoke.isPending && revoke.variables === c.id}
-            onClick={() =>
-              confirmAction({
-                title: `Revoke the client ${c.name}?`,
-                message: 'Its tokens stop working at once, and it cannot get new ones. This cannot be undone.',
-                confirmLabel: 'Revoke the client',
-                onConfirm: () => revoke.mutate(c.id),
-              })
-            }
-          >
-            Revoke
-          </Button>
-        ),
+      render: (c) => (
+        <RevokeCell
+          what="client"
+          name={c.name}
+          revoked={Boolean(c.revokedAt)}
+          pending={revoke.isPending && revoke.variables === c.id}
+          consequence="Its tokens stop working at once, and it cannot get new ones."
+          onRevoke={() => revoke.mutate(c.id)}
+        />
+      ),
     },
   ];
 
