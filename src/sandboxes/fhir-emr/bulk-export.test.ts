@@ -16,7 +16,9 @@ describe('FHIR EMR sandbox: Bulk Data $export', () => {
   let host: TestHost;
   let base: string;
   beforeAll(async () => {
-    host = await startTestHost({ exportDelayMs: 400, exportFileMaxResources: 500 });
+    // Long enough that the first status poll still finds the export running on a loaded
+    // machine (400 ms was once over before the poll arrived in CI).
+    host = await startTestHost({ exportDelayMs: 1500, exportFileMaxResources: 500 });
     base = host.baseUrl;
   });
   afterAll(() => host.close());
@@ -30,7 +32,7 @@ describe('FHIR EMR sandbox: Bulk Data $export', () => {
   }
 
   async function waitForManifest(statusUrl: string): Promise<Manifest> {
-    for (let i = 0; i < 50; i++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
       const res = await fetch(statusUrl);
       if (res.status === 200) {
         expect(res.headers.get('content-type')).toMatch(/^application\/json/);
