@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSignedInServer, type SignedInServer } from '../../test/helpers/signed-in-server.js';
-import { sandboxBannerLines } from './banner.js';
+import { fhirApiLine, oncallTargetLine, sandboxBannerLines } from './banner.js';
 
 /**
  * Every sandbox link the `npm start` banner prints answers 200 (the OnCall and FHIR EMR links
@@ -20,6 +20,14 @@ describe('sandbox links of the start banner', () => {
     const urls = bannerUrls();
     expect(urls.map((u) => new URL(u).pathname)).toEqual(['/sandbox/oncall/', '/sandbox/fhir-emr/', '/sandbox/ehr/_admin/received']);
     for (const url of urls) expect((await fetch(url)).status, url).toBe(200);
+  });
+
+  it('prints the FHIR API as its CapabilityStatement and the sandbox OnCall target with its slash; both answer 200', async () => {
+    const fhir = fhirApiLine(api.server).match(/https?:\/\/\S+/)![0];
+    const oncall = oncallTargetLine(api.server).match(/https?:\/\/\S+/)![0];
+    expect(new URL(fhir).pathname).toBe('/fhir/metadata');
+    expect(new URL(oncall).pathname).toBe('/sandbox/oncall/');
+    for (const url of [fhir, oncall]) expect((await fetch(url)).status, url).toBe(200);
   });
 
   it.each([

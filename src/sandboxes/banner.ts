@@ -24,10 +24,20 @@ export function sandboxBannerLines(server: Pick<RunningServer, 'url' | 'ctx' | '
   return lines;
 }
 
+/**
+ * The FHIR API line: the CapabilityStatement's address, not the bare `/fhir` base (which names no
+ * endpoint and answers 404), so the printed link opens something.
+ */
+export function fhirApiLine(server: Pick<RunningServer, 'url'>): string {
+  return `  FHIR API      ${server.url}/fhir/metadata   (token: POST ${server.url}/oauth/token)`;
+}
+
 export function oncallTargetLine(server: Pick<RunningServer, 'ctx'>): string {
   try {
     const target = server.ctx.oncallTarget();
-    return `  OnCall target ${target.baseUrl}${target.usesSandbox ? ' (sandbox)' : ''}`;
+    // The sandbox's index page answers only with the trailing slash (like the sandboxes line).
+    if (target.usesSandbox) return `  OnCall target ${target.baseUrl.replace(/\/?$/, '/')} (sandbox)`;
+    return `  OnCall target ${target.baseUrl}`;
   } catch {
     return '  OnCall target not configured (set ONCALL_BASE_URL or ONCALL_REGION, and ONCALL_API_KEY)';
   }

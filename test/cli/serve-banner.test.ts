@@ -44,3 +44,34 @@ describe('serve banner: the admin password', () => {
     expect(fromEnv).not.toContain('set by the operator');
   }, 180_000);
 });
+
+/**
+ * Every address the banner prints opens something (a new user clicked "FHIR API …/fhir" and the
+ * slash-less OnCall target and got 404s): each GET link answers 200 with no credentials. The
+ * token endpoint is printed as a POST and is not a link to open.
+ */
+describe('serve banner: every printed link answers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ehrb-banner-links-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fetches each URL of the banner (sandboxes on) and gets 200', async () => {
+    const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0'], {
+      EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'),
+      HOST: '127.0.0.1',
+      EHR_BRIDGE_SANDBOXES: 'true',
+    });
+    try {
+      await proc.waitFor(/\n\s*OnCall target [^\n]*\n/, 60_000);
+      const banner = proc.stdout().slice(proc.stdout().indexOf('ehr-bridge is running'));
+      const lines = banner.split('\n');
+      expect(lines.find((l) => l.includes('FHIR API'))).toMatch(/\/fhir\/metadata\s/);
+      expect(lines.find((l) => l.includes('OnCall target'))).toMatch(/\/sandbox\/oncall\/ \(sandbox\)$/);
+      const urls = lines.flatMap((l) => l.replace(/POST https?:\/\/\S+/g, '').match(/https?:\/\/[^\s)]+/g) ?? []);
+      expect(urls.length).toBeGreaterThanOrEqual(7);
+      for (const url of urls) expect((await fetch(url)).status, url).toBe(200);
+    } finally {
+      proc.kill('SIGTERM');
+      await proc.exited();
+    }
+  }, 120_000);
+});

@@ -26,7 +26,7 @@ export function registerServeCommand(program: Command): void {
     .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)', parsePort)
     .action(async (opts: { port?: number; ehrMllpPort?: number }) => {
       // Loaded here, not at the top: `ehr-bridge --help` must not load the server.
-      const [{ startServer }, { oncallTargetLine, sandboxBannerLines }] = await Promise.all([
+      const [{ startServer }, { fhirApiLine, oncallTargetLine, sandboxBannerLines }] = await Promise.all([
         import('../../server/start.js'),
         import('../../sandboxes/banner.js'),
       ]);
@@ -43,7 +43,7 @@ export function registerServeCommand(program: Command): void {
         `  login         ${loginLine(admin)}`,
       ];
       lines.push(...sandboxBannerLines(server));
-      lines.push(`  FHIR API      ${url}/fhir   (token: POST ${url}/oauth/token)`);
+      lines.push(fhirApiLine(server));
       lines.push(oncallTargetLine(server));
       process.stdout.write(`${lines.join('\n')}\n`);
       stopOnSignal(() => server.close());
