@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { detailsText } from './problem-words.js';
 import { rowStatusText } from './row-labels.js';
 import type { RunRow, RunStore } from './run-store.js';
 
@@ -23,7 +24,8 @@ export const REPORT_COLUMNS = ['line', 'result', 'EMR id', 'OnCall record', 'det
 /**
  * The run report: one line per row of the file, in file order, with its result in the page's
  * words (created / updated / already in OnCall / not imported / left out / cancelled), the
- * partner URL and the details. Streamed from the database page by page.
+ * partner URL and the details in the page's words (problem-words.ts detailsText: "Date of birth
+ * is in the future", never `birthDate`). Streamed from the database page by page.
  */
 export function writeReportCsv(runs: RunStore, run: RunRow): Readable {
   const out = stringify({ header: true, columns: [...REPORT_COLUMNS], bom: true });
@@ -36,7 +38,7 @@ export function writeReportCsv(runs: RunStore, run: RunRow): Readable {
           reportOutcome(r.status),
           neutraliseCell(key),
           r.partner_url ?? '',
-          neutraliseCell(r.message ?? (r.status === 'invalid' ? 'problems in the file' : '')),
+          neutraliseCell(r.message ? detailsText(run.recordType, r.message) : r.status === 'invalid' ? 'problems in the file' : ''),
         ]);
         if (!ok) await new Promise((res) => out.once('drain', res));
       }

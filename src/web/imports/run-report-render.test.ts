@@ -43,10 +43,10 @@ const rows: PagedResponse<RunRow> = {
   items: statuses.map((status, i) => ({ line: i + 2, status, key: null, partnerUrl: null, message: null })),
 };
 
-function renderRunPage(): string {
+function renderRunPage(report: PagedResponse<RunRow> = rows): string {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   qc.setQueryData(queryKeys.run(RUN_ID), run);
-  qc.setQueryData(queryKeys.rows(RUN_ID, 'all', 0, 25), rows);
+  qc.setQueryData(queryKeys.rows(RUN_ID, 'all', 0, 25), report);
   return renderToString(
     createElement(MantineProvider, null, createElement(QueryClientProvider, { client: qc }, createElement(RunPage, { runId: RUN_ID }))),
   );
@@ -91,5 +91,23 @@ describe('run page report labels', () => {
 
   it('says what the run does, in numbers', () => {
     expect(visible(html)).toContain('Sending: 4 of 7 lines done');
+  });
+});
+
+describe('run page report details', () => {
+  // What the server stores for a line left out and a line in another clinic (field keys, a path).
+  const html = renderRunPage({
+    total: 2,
+    items: [
+      { line: 2, status: 'invalid', key: 'emr:e-2', partnerUrl: null, message: 'birthDate is in the future; firstName contains an e-mail address, not a name' },
+      { line: 3, status: 'skipped', key: 'emr:e-3', partnerUrl: null, message: 'exists in another clinic (/divisions/1/); not moved' },
+    ],
+  });
+
+  it('says the problems with the labels the wizard uses, as the report CSV does', () => {
+    const text = visible(html);
+    expect(text).toContain('Date of birth is in the future; First name contains an e-mail address, not a name.');
+    expect(text).toContain('Exists in another clinic; not moved.');
+    expect(text).not.toMatch(/birthDate|firstName|\/divisions\//);
   });
 });

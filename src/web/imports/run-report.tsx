@@ -4,6 +4,7 @@ import { useRunRows } from '../api/queries.js';
 import type { RowStatus, RunRow, RunSummary } from '../api/types.js';
 import { formatCount, sentence } from '../format/format.js';
 import { ROW_STATUS_LABELS, UNKNOWN_ROW_STATUS_LABEL } from '../../flows/bulk-import/row-labels.js';
+import { detailsText } from '../../flows/bulk-import/problem-words.js';
 import { OnCallRecordModal } from './oncall-record-modal.js';
 import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 
@@ -35,8 +36,8 @@ export function rowStatusLabel(status: string): { label: string; color: string }
 
 type Filter = 'all' | RowStatus;
 
-/** `openRecord` shows a line's OnCall record in the page (OnCallRecordModal). */
-const reportColumns = (openRecord: (url: string) => void): Column<RunRow>[] => [
+/** `recordType` names the fields in the details; `openRecord` shows a line's OnCall record in the page (OnCallRecordModal). */
+const reportColumns = (recordType: RunSummary['recordType'], openRecord: (url: string) => void): Column<RunRow>[] => [
   { key: 'line', label: 'Line', width: 70, render: (row) => <Text ff="monospace">{row.line}</Text> },
   {
     key: 'result',
@@ -67,7 +68,14 @@ const reportColumns = (openRecord: (url: string) => void): Column<RunRow>[] => [
         </Text>
       ),
   },
-  { key: 'details', label: 'Details', render: (row) => <Text size="sm">{sentence(row.message ?? '')}</Text>, hideInCard: (row) => !row.message },
+  // The server's words with field keys and clinic paths ("birthDate is in the future"), said as
+  // the wizard says them ("Date of birth is in the future"): the same function as the CSV.
+  {
+    key: 'details',
+    label: 'Details',
+    render: (row) => <Text size="sm">{sentence(detailsText(recordType, row.message))}</Text>,
+    hideInCard: (row) => !row.message,
+  },
 ];
 
 /** Per-line results: what happened, the OnCall record, and why a line failed or was left out. */
@@ -75,7 +83,7 @@ export function RunReport({ run, live }: { run: RunSummary; live: boolean }) {
   const [filter, setFilter] = useState<Filter>('all');
   const [page, setPage] = useState(1);
   const [record, setRecord] = useState<string | null>(null);
-  const columns = useMemo(() => reportColumns(setRecord), []);
+  const columns = useMemo(() => reportColumns(run.recordType, setRecord), [run.recordType]);
   const rows = useRunRows(String(run.id), filter, (page - 1) * PAGE, PAGE, live);
   const c = run.counts;
   const count = (n: number) => ` (${formatCount(n)})`;

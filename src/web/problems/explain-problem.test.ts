@@ -20,4 +20,11 @@ describe('explainProblem', () => {
     expect(x.fix).toMatch(/Correct the value/);
     expect(x.warning).toBe(true);
   });
+
+  it('says which name fields can hold the name, and where translations are added', () => {
+    expect(explainProblem('contacts', { field: 'fullName', code: 'required', message: 'a name is required (fullName, or firstName / lastName)' }).problem)
+      .toBe('A name is required (Full name, or First name / Last name).');
+    expect(explainProblem('contacts', { field: 'birthDate', code: 'invalid-date', message: 'birthDate is not a date in the format YYYY-MM-DD (add a date transform for other formats)' }).problem)
+      .toBe('Date of birth is not a date in the format YYYY-MM-DD (choose the date format on the matching screen).');
+  });
 });
