@@ -76,7 +76,10 @@ describe('ehr-bridge import: output, logs and records already in OnCall', () => 
     child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
-    expect(screen).toMatch(/\d+% \| \d+ of \d+ rows \| \d+ rows\/s \| .* left \| \d+ not imported/);
+    expect(screen).toMatch(/\d+% \| [\d,]+ of [\d,]+ rows \| [\d,]+ rows\/s( \| (\d+h )?(\d+m )?\d+s left)? \| [\d,]+ not imported/);
+    // No time left until it means something (the run page's rule): never "0s left" at the start.
+    expect(screen).not.toMatch(/ 0% \|.* left \|/);
+    expect(screen).not.toContain('0s left');
     expect(screen).toMatch(/\d+ created, 0 updated, 0 already up to date, \d+ left out(, \d+ not imported \(refused by OnCall\))?\r?\n/);
     expect(screen).not.toContain('{"level"');
     expect(screen).not.toContain('FHIR export ready');
@@ -109,6 +112,54 @@ describe('ehr-bridge import: output, logs and records already in OnCall', () => 
     expect(obj.exitCode).toBe(1);
     expect(obj.error).toMatch(/rejected the API key/);
     expect(bad.stderr).toMatch(/^ehr-bridge import: .*rejected the API key/);
+  });
+
+  // The CLI's own log settings (no LOG_LEVEL, no VITEST): what a person at a shell sees.
+  const asAPerson = (db: string) => ({ EHR_BRIDGE_DATABASE_URL: join(dir, db), LOG_LEVEL: undefined, VITEST: undefined });
+
+  it('a wrong API key prints one line: the error, not also the client\'s warning about it', async () => {
+    const r = await runImport([people('key.csv', ['k@example.org']), '--division', '1', '--provider', '1'], { ...asAPerson('key.sqlite'), ONCALL_API_KEY: 'nope' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('ehr-bridge import: OnCall Health rejected the API key (HTTP 401)\n');
+  });
+
+  it('a missing --division says how to choose the clinic at the command line', async () => {
+    const r = await runImport([people('nodiv.csv', ['n@example.org']), '--provider', '1'], asAPerson('nodiv.sqlite'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('ehr-bridge import: no division for the rows: choose the clinic with --division <id or URL>, or map a column to it\n');
+  });
+
+  it('a wrong --type prints the error and where the help is, not the whole help', async () => {
+    const r = await runImport([people('type.csv', ['t@example.org']), '--type', 'patients'], asAPerson('type.sqlite'));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("error: option '--type <type>' argument 'patients' is invalid. Allowed choices are contacts, appointments.\nsee ehr-bridge import --help\n");
+  });
+
+  it('a provider who is not a member of the division stops the import before any row, dry run too', async () => {
+    await fetch(`${sandbox.base}/oncall/_admin/reset`, { method: 'POST' });
+    const file = people('member.csv', ['m0@example.org', 'm1@example.org']);
+    const before = await stats();
+    const expected = 'ehr-bridge import: Kenji Watanabe, RN (provider 4) is not a member of clinic 1: choose a provider of that clinic with --provider, or their clinic with --division; their clinics: 3\n';
+    for (const extra of [[], ['--dry-run']]) {
+      const r = await runImport([file, '--division', '1', '--provider', '4', ...extra], asAPerson('member.sqlite'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(expected);
+    }
+    // Given as URLs, the same check; a provider OnCall does not have is named too.
+    const asUrls = await runImport([file, '--division', `${sandbox.base}/oncall/divisions/2/`, '--provider', `${sandbox.base}/oncall/providers/2/`, '--dry-run'], asAPerson('member.sqlite'));
+    expect(asUrls.code).toBe(1);
+    expect(asUrls.stderr).toBe('ehr-bridge import: Dr. Omar Haddad (provider 2) is not a member of clinic 2: choose a provider of that clinic with --provider, or their clinic with --division; their clinics: 1\n');
+    const unknown = await runImport([file, '--division', '1', '--provider', '99', '--dry-run'], asAPerson('member.sqlite'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('ehr-bridge import: OnCall has no provider 99: check --provider\n');
+    const after = await stats();
+    expect(after.requests.byMethod.POST ?? 0).toBe(before.requests.byMethod.POST ?? 0);
+    expect(after.requests.byMethod.PATCH ?? 0).toBe(before.requests.byMethod.PATCH ?? 0);
+    // A member of the division goes ahead.
+    const ok = await runImport([file, '--division', '1', '--provider', '2'], asAPerson('member.sqlite'));
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain('2 created, 0 updated, 0 already up to date, 0 left out\n');
   });
 
   it('leaves records already in OnCall as they are by default, says which differ, and --update updates only those', async () => {

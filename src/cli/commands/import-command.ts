@@ -62,6 +62,8 @@ export function registerImportCommand(program: Command): void {
     .option('--no-bulk', 'with --from: use paged search even when the server offers $export')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .addHelpText('after', MORE_HELP)
+    // A mistyped option: the error and where the help is, not 45 lines of help that scroll it away.
+    .showHelpAfterError('see ehr-bridge import --help')
     .action(async (file: string | undefined, opts: ImportOpts) => {
       const { runImport } = await import('./import.js');
       process.exitCode = await runImport(file, opts);

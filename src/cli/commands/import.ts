@@ -6,7 +6,8 @@ import cliProgress from 'cli-progress';
 import type { ImportOpts } from './import-command.js';
 import { describeMapping } from '../import/mapping-text.js';
 import { problemText, type RowProblem } from '../import/problem-text.js';
-import { EXIT, importOutcome, outcomeLine } from '../import/summary.js';
+import { EXIT, count, importOutcome, outcomeLine, timeLeft } from '../import/summary.js';
+import { providerDivisionProblem } from '../import/provider-membership.js';
 import { loadConfig } from '../../config/config.js';
 import { RECORD_TYPES, type RecordType } from '../../domain/identifiers.js';
 import type { ImportService, RunSummary } from '../../flows/bulk-import/import-service.js';
@@ -50,7 +51,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
   let ctx: AppContext | undefined;
   try {
     ctx = await createContext(config);
-    await ctx.oncall().checkAuth();
+    await checkAuthQuietly(ctx);
     const svc = ctx.imports();
 
     const mapping = file
@@ -78,24 +79,34 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     const missing = svc.missingSettings(run);
     if (missing) {
       await svc.runs.delete(run.id);
-      return fail(missingSettingsMessage(missing));
+      return fail(missingSettingsMessage(missing, 'cli'));
+    }
+    // A provider outside the division: OnCall would refuse every row, so say it once, now
+    // (before any row is read or sent, with --dry-run too).
+    const { division, provider } = run.options.defaults;
+    if (division?.trim() && provider?.trim()) {
+      const problem = providerDivisionProblem(await ctx.oncall().listProviders(), provider, division);
+      if (problem) {
+        await svc.runs.delete(run.id);
+        return fail(problem);
+      }
     }
     const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
       ? csvStagingEvents(createReadStream(file), staging)
       : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providers: () => ctx!.oncall().listProviders() });
     const staged = await svc.stage(run.id, events);
-    out(`read ${staged.totalRows} row(s): ${staged.totalRows - staged.invalidRows} valid, ${staged.invalidRows} with problems`);
+    out(`read ${count(staged.totalRows)} row(s): ${count(staged.totalRows - staged.invalidRows)} valid, ${count(staged.invalidRows)} with problems`);
     if (staged.invalidRows) {
       const problems = await svc.runs.problems(run.id, 0, 20);
       for (const p of problems.items) {
         for (const e of p.errors as RowProblem[]) err(`  line ${p.line}: ${problemText(recordType, e)}`);
       }
-      if (problems.total > 20) err(`  ... and ${problems.total - 20} more row(s) with problems (see the report)`);
+      if (problems.total > 20) err(`  ... and ${count(problems.total - 20)} more row(s) with problems (see the report)`);
     }
     if (!file && recordType === 'appointments') {
       const fb = await participantEmailFallbackRows(ctx.store.db, run.id);
-      if (fb.count) out(`${fb.count} appointment(s), e.g. line(s) ${fb.sample.join(', ')}: ${fb.message} (mapping option participantEmailFallback)`);
+      if (fb.count) out(`${count(fb.count)} appointment(s), e.g. line(s) ${fb.sample.join(', ')}: ${fb.message} (set participantEmailFallback in the mapping to change this)`);
     }
 
     const pre = await svc.preflight(run.id, { remember: true });
@@ -104,7 +115,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
       const what = pre.moveBetweenDivisions
         ? 'they will be moved into this clinic (--move-between-clinics)'
         : 'they will not be moved and nothing is created for them (--move-between-clinics moves them)';
-      out(`${pre.inAnotherDivision} ${recordType === 'contacts' ? 'patient(s)' : 'appointment(s)'} already exist in another clinic (e.g. line(s) ${lines}): ${what}`);
+      out(`${count(pre.inAnotherDivision)} ${recordType === 'contacts' ? 'patient(s)' : 'appointment(s)'} already exist in another clinic (e.g. line(s) ${lines}): ${what}`);
     }
     // --dry-run: what a run would do, from the same lookups and comparison as the run (the
     // preflight above just kept the platform's listing, so it is not listed again).
@@ -113,10 +124,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     await ctx.startWorker();
     const final = await follow(svc, run.id, opts.progress !== false && process.stderr.isTTY === true);
     if (opts.report) await pipeline(writeReportCsv(svc.runs, await svc.require(run.id)), createWriteStream(opts.report));
-    const c = final.counts;
     if (preview) {
-      const k = preview.counts;
-      out(`(dry run) would create ${k.create}, would update ${k.update + k.move}, unchanged ${k.unchanged + k.notUpdated + k.otherClinic}, failed ${k.leftOut}`);
       for (const line of describeChangePreview(preview)) out(line);
     }
     if (final.status === 'failed') return fail(final.error ?? 'the import failed');
@@ -137,18 +145,40 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
   }
 }
 
+/**
+ * The first OnCall call: a refused key ends the command with its one line (fail), so the
+ * client's own warning about it (logged once, on that first refusal) is held back meanwhile.
+ */
+async function checkAuthQuietly(ctx: AppContext): Promise<void> {
+  const log = ctx.logger;
+  const level = log.level;
+  if (log.levelVal < log.levels.values.error!) log.level = 'error';
+  try {
+    await ctx.oncall().checkAuth();
+  } finally {
+    log.level = level;
+  }
+}
+
 async function follow(svc: ImportService, runId: string, showBar: boolean): Promise<RunSummary> {
   const bar = showBar
-    ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {value} of {total} rows | {rate} rows/s | {eta_formatted} left | {failed} not imported', hideCursor: true }, cliProgress.Presets.shades_classic)
+    ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | {done} of {all} rows | {rate} rows/s{left} | {failed} not imported', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
+  // Time left as the run page gives it (the summary's etaSeconds, eta.ts): none until it
+  // means something, never "0s left" at 0 %.
   let s = await svc.summary(runId);
-  bar?.start(s.totalRows - s.invalidRows, 0, { rate: 0, failed: 0 });
+  const total = s.totalRows - s.invalidRows;
+  const payload = (x: RunSummary) => {
+    const left = x.etaSeconds === null || x.etaSeconds === 0 || isFinished(x.status) ? '' : ` | ${timeLeft(x.etaSeconds)} left`;
+    return { done: count(x.done), all: count(total), rate: count(Math.round(x.ratePerSecond)), left, failed: count(x.counts.failed) };
+  };
+  bar?.start(total, 0, payload(s));
   while (!isFinished(s.status)) {
     await sleep(500);
     s = await svc.summary(runId);
-    bar?.update(s.done, { rate: Math.round(s.ratePerSecond), failed: s.counts.failed });
+    bar?.update(s.done, payload(s));
   }
-  bar?.update(s.done, { rate: Math.round(s.ratePerSecond), failed: s.counts.failed });
+  bar?.update(s.done, payload(s));
   bar?.stop();
   return s;
 }

@@ -77,13 +77,26 @@ async function classifySkipped(svc: ImportService, runId: string): Promise<{ upT
   }
 }
 
+/** A count for a person, as the web UI writes it: 1084 → "1,084" (never in --json). */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** "543 created, 0 updated, 12 already up to date, 3 left out — report: report.csv". */
 export function outcomeLine(o: ImportOutcome): string {
-  const parts = [`${o.created} created`, `${o.updated} updated`, `${o.alreadyUpToDate} already up to date`];
-  if (o.notUpdated) parts.push(`${o.notUpdated} already in OnCall with other values, not updated (--update updates them)`);
-  if (o.inAnotherClinic) parts.push(`${o.inAnotherClinic} in another clinic, not moved`);
-  parts.push(`${o.leftOut} left out`);
-  if (o.notImported) parts.push(`${o.notImported} not imported (refused by OnCall)`);
-  if (o.cancelled) parts.push(`${o.cancelled} cancelled`);
+  const parts = [`${count(o.created)} created`, `${count(o.updated)} updated`, `${count(o.alreadyUpToDate)} already up to date`];
+  if (o.notUpdated) parts.push(`${count(o.notUpdated)} already in OnCall with other values, not updated (--update updates them)`);
+  if (o.inAnotherClinic) parts.push(`${count(o.inAnotherClinic)} in another clinic, not moved`);
+  parts.push(`${count(o.leftOut)} left out`);
+  if (o.notImported) parts.push(`${count(o.notImported)} not imported (refused by OnCall)`);
+  if (o.cancelled) parts.push(`${count(o.cancelled)} cancelled`);
   return `${parts.join(', ')}${o.report ? ` — report: ${o.report}` : ''}`;
+}
+
+/** Seconds left as a person reads it: 45 → "45s", 125 → "2m 5s", 7260 → "2h 1m". */
+export function timeLeft(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }

@@ -18,6 +18,12 @@ const HOW = {
   provider: 'choose the OnCall provider for the whole file (CLI --provider, API defaults.provider) or map a column to it',
 } as const;
 
+/** The same, said to the person at the command line. */
+const HOW_CLI = {
+  division: 'choose the clinic with --division <id or URL>, or map a column to it',
+  provider: 'choose the provider with --provider <id or URL>, or map a column to it',
+} as const;
+
 /** The missing settings as field errors (`defaults.division`...), or null when all are given. */
 export function missingSettings(recordType: RecordType, mapping: MappingTemplate, defaults: RunOptions['defaults']): Record<string, string[]> | null {
   const out: Record<string, string[]> = {};
@@ -29,8 +35,9 @@ export function missingSettings(recordType: RecordType, mapping: MappingTemplate
   return Object.keys(out).length ? out : null;
 }
 
-/** One sentence for people (CLI, error body). */
-export function missingSettingsMessage(missing: Record<string, string[]>): string {
+/** One sentence for people (error body; `cli`: in the command line's words). */
+export function missingSettingsMessage(missing: Record<string, string[]>, audience: 'api' | 'cli' = 'api'): string {
   const names = Object.keys(missing).map((k) => k.replace('defaults.', ''));
-  return `no ${names.join(' and no ')} for the rows: ${Object.values(missing).flat().join('; ')}`;
+  const how = audience === 'cli' ? names.map((n) => HOW_CLI[n as keyof typeof HOW_CLI] ?? missing[`defaults.${n}`]!.join('; ')) : Object.values(missing).flat();
+  return `no ${names.join(' and no ')} for the rows: ${how.join('; ')}`;
 }
