@@ -73,6 +73,13 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  // A second import with a long file name and no file yet: its name squeezes the Status column
+  // (the badges were cut to "Finish…" at 1280 px by a name like this one).
+  await api(key, '/api/imports', {
+    method: 'POST',
+    body: JSON.stringify({ target: 'oncall', recordType: 'contacts', fileName: 'harbourside-clinic-patients-export-2026-11-30-final-checked-v2.csv', mapping: contactTemplate(), defaults: { division: '1', provider: '1' } }),
+  });
+
   // A document delivered to the sandbox EHR: the documents list and the document's page.
   const { patient, encounter } = await h.patientWithEncounter();
   const sent = await h.sendToEhr(parameters({ patientId: patient.id!, encounterId: encounter.id!, payload: await makePdf('every page'), title: 'Compte rendu' }));
@@ -95,6 +102,35 @@ async function expectOneH1(page: Page, heading: string | RegExp): Promise<void> 
   await poll(() => h1.count()).toBe(1);
   await poll(() => h1.innerText()).toMatch(typeof heading === 'string' ? new RegExp(`^${heading}$`) : heading);
 }
+
+/** Each import's status badge shows its whole word: it was cut to "Finish…" at 1280 px. */
+async function expectWholeStatusBadges(page: Page): Promise<void> {
+  const badges = page.getByTestId('run-status');
+  await poll(() => badges.count()).toBeGreaterThan(0);
+  const clipped = await badges.evaluateAll((els) =>
+    els.flatMap((el) => {
+      const label = el.querySelector('.mantine-Badge-label') ?? el;
+      const whole = label.scrollWidth <= label.clientWidth && el.scrollWidth <= el.clientWidth;
+      return whole ? [] : [(el as HTMLElement).innerText];
+    }),
+  );
+  expect(clipped, 'status badges cut short').toEqual([]);
+}
+
+it('shows the whole status of each import at 1280 x 800', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  try {
+    await signIn(page, h.url, 'admin', PASSWORD);
+    await page.goto(`${h.url}/imports`);
+    await page.getByRole('table', { name: 'Imports', exact: true }).waitFor();
+    await poll(async () => (await page.getByTestId('run-status').allInnerTexts()).sort()).toEqual(['Finished', 'Waiting for the file']);
+    await expectWholeStatusBadges(page);
+    await fitsTheScreen(page);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
 
 describe.each(SIZES)('every page at $width x $height ($name)', (size) => {
   const phone = size.name === 'phone';
@@ -131,6 +167,7 @@ describe.each(SIZES)('every page at $width x $height ($name)', (size) => {
         }
         await page.waitForLoadState('networkidle');
         await fitsTheScreen(page);
+        if (p.name === 'imports') await expectWholeStatusBadges(page);
 
         const burger = page.getByRole('button', { name: 'Menu' });
         const nav = page.getByRole('navigation', { name: 'Main' });

@@ -12,10 +12,15 @@ export const STATUS_TEXT = {
   failed: { label: 'Stopped by an error', color: 'red' },
 } as const satisfies Record<RunStatus, { label: string; color: string }>;
 
+const BADGE_STYLES = { root: { flexShrink: 0 }, label: { overflow: 'visible', textOverflow: 'clip' } } as const;
+
 export function StatusBadge({ status, size = 'md' }: { status: RunStatus; size?: 'sm' | 'md' | 'lg' }) {
   const s = STATUS_TEXT[status] ?? { label: status, color: 'gray' };
   return (
-    <Badge color={s.color} variant="light" size={size} data-testid="run-status" data-status={status}>
+    // Never shortened to "Finish…": Mantine lets a badge's label shrink to nothing with an
+    // ellipsis, and a table column gives it only what it asks for. Visible overflow makes the
+    // label's full width the badge's least width, so the column makes room for it.
+    <Badge color={s.color} variant="light" size={size} data-testid="run-status" data-status={status} styles={BADGE_STYLES}>
       {s.label}
     </Badge>
   );
