@@ -22,9 +22,10 @@ const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../test-results/
 // ends where it started, so each page's navigation is used.
 const LINKS = [
   { label: 'New import', path: '/imports/new', heading: 'New import' },
-  { label: 'Documents', path: '/documents', heading: 'Documents to EHRs' },
-  { label: 'API clients', path: '/clients', heading: 'API clients' },
-  { label: 'API keys', path: '/api-keys', heading: 'API keys' },
+  // The engine is new: the lists say so plainly (not "No document matches." with no filter set).
+  { label: 'Documents', path: '/documents', heading: 'Documents to EHRs', empty: 'No document has been sent yet.' },
+  { label: 'API clients', path: '/clients', heading: 'API clients', empty: 'No API client yet.' },
+  { label: 'API keys', path: '/api-keys', heading: 'API keys', empty: 'No API key yet.' },
   { label: 'Imports', path: '/imports', heading: 'Imports' },
 ];
 // Plus the link to the API docs (/docs, served outside the app): checked for its place and address.
@@ -92,6 +93,8 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
       await expectReachable(page, page.getByRole('button', { name: 'Sign out' }), 'Sign out');
       if (size.burger) {
         await expectReachable(page, burger, 'the menu button');
+        // Not a bare icon: the button shows the word its name says.
+        expect(await burger.innerText()).toBe('Menu');
         expect(await burger.getAttribute('aria-expanded')).toBe('false');
         // Closed: the links are out of sight and out of the accessibility tree.
         expect(await nav.getByRole('link').count()).toBe(0);
@@ -127,6 +130,9 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
         const docs = nav.getByRole('link', { name: 'API docs', exact: true });
         await expectReachable(page, docs, 'API docs link');
         expect(await docs.getAttribute('href')).toBe('/docs');
+        // Swagger has no way back into the app: it opens in a new tab.
+        expect(await docs.getAttribute('target')).toBe('_blank');
+        expect(await docs.getAttribute('rel')).toContain('noopener');
         // Sign out stays reachable with the menu open.
         await expectReachable(page, page.getByRole('button', { name: 'Sign out' }), 'Sign out');
 
@@ -140,6 +146,7 @@ describe.each(SIZES)('main navigation at $width x $height ($name)', (size) => {
           await poll(() => nav.getByRole('link').count()).toBe(0);
         }
         await expectReachable(page, heading, `${link.heading} heading`);
+        if ('empty' in link && link.empty) await page.getByText(link.empty, { exact: true }).waitFor();
         expect((await heading.boundingBox())!.y).toBeGreaterThanOrEqual(60);
         await expectNoSideScroll(page, size.width);
         await page.waitForTimeout(250); // the burger's cross-to-lines animation, for a clean picture

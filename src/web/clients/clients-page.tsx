@@ -112,6 +112,7 @@ export function ClientsPage() {
           {clients.error.message}
         </Alert>
       )}
+      {clients.isSuccess && clients.data.items.length === 0 && <Text c="dimmed">No API client yet.</Text>}
       {(clients.data?.items.length ?? 0) > 0 && (
         <ResponsiveTable label="API clients" data={clients.data!.items} columns={columns} rowKey={(c) => c.id} minWidth={760} />
       )}

@@ -59,6 +59,7 @@ export function DocumentsPage() {
   const docs = useDocuments({ status, route, q, offset: (page - 1) * PAGE, limit: PAGE });
   const items = docs.data?.items ?? [];
   const total = docs.data?.total ?? 0;
+  const filtered = status !== '' || route !== '' || q.trim() !== '';
 
   return (
     <Stack gap="lg">
@@ -108,7 +109,10 @@ export function DocumentsPage() {
           {docs.error.message}
         </Alert>
       )}
-      {docs.isSuccess && items.length === 0 && <Text c="dimmed">No document matches.</Text>}
+      {docs.isSuccess && items.length === 0 && (
+        // "No document matches" read as an error when nothing had ever been sent.
+        <Text c="dimmed">{filtered ? 'No document matches.' : 'No document has been sent yet.'}</Text>
+      )}
       {items.length > 0 && <ResponsiveTable label="Documents" data={items} columns={COLUMNS} rowKey={(d) => d.transactionId} minWidth={900} tableProps={{ highlightOnHover: true }} />}
       {total > PAGE && <Pagination total={Math.ceil(total / PAGE)} value={page} onChange={setPage} aria-label="Pages" />}
     </Stack>

@@ -14,6 +14,12 @@ import { NAV_LINKS } from './nav-links.js';
  */
 const BREAKPOINT = 'md';
 const MENU_ID = 'main-menu';
+/** Pages served outside the app (Swagger's API docs) have no way back into it: a new tab keeps the app open. */
+const NEW_TAB = { target: '_blank', rel: 'noopener' } as const;
+/** Burger's box is sized for its lines only; this widens it to the lines and the word "Menu". */
+const MENU_BUTTON_STYLES = {
+  root: { width: 'auto', display: 'inline-flex', alignItems: 'center', gap: 8, paddingInline: 8, borderRadius: 4 },
+} as const;
 
 function userName(user: SessionUser | string): string {
   if (typeof user === 'string') return user;
@@ -45,6 +51,8 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
           <Group h="100%" justify="space-between" wrap="nowrap">
             <Group gap="xl" wrap="nowrap">
               <Group gap="xs" wrap="nowrap">
+                {/* The icon alone said nothing to a new user (the README calls it the "Menu"
+                    button): the word sits beside the lines, inside the same button. */}
                 <Burger
                   opened={menuOpen}
                   onClick={menu.toggle}
@@ -53,7 +61,12 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
                   aria-label="Menu"
                   aria-expanded={menuOpen}
                   aria-controls={MENU_ID}
-                />
+                  styles={MENU_BUTTON_STYLES}
+                >
+                  <Text span size="sm" fw={500}>
+                    Menu
+                  </Text>
+                </Burger>
                 <Text fw={700} size="lg" c="teal.9" style={{ whiteSpace: 'nowrap' }}>
                   EHR Bridge
                 </Text>
@@ -61,7 +74,7 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
               <Group component="nav" aria-label="Main" gap="md" wrap="nowrap" visibleFrom={BREAKPOINT}>
                 {NAV_LINKS.map((l) =>
                   l.external ? (
-                    <Anchor key={l.to} href={l.to} style={{ whiteSpace: 'nowrap' }}>
+                    <Anchor key={l.to} href={l.to} {...NEW_TAB} style={{ whiteSpace: 'nowrap' }}>
                       {l.label}
                     </Anchor>
                   ) : (
@@ -108,6 +121,7 @@ export function AppFrame({ user, children }: { user: SessionUser | string; child
             key={l.to}
             component="a"
             href={l.to}
+            {...(l.external ? NEW_TAB : {})}
             label={l.label}
             active={l.active(pathname)}
             aria-current={l.active(pathname) ? 'page' : undefined}
