@@ -71,7 +71,7 @@ describe.each(SIZES)('wizard: preview and problems before the run ($name, $width
   it('leaves patients already in OnCall as they are by default, and says so', async () => {
     await toCheckStep();
     expect(await page.getByRole('radio', { name: 'Leave it as it is (default)' }).isChecked()).toBe(true);
-    expect(await page.getByTestId('update-existing').innerText()).toContain('the same default as the command line without --update');
+    expect(await page.getByTestId('update-existing').innerText()).toContain('Patients already in OnCall are left as they are unless you choose "Update existing".');
     await fitsTheScreen(page);
   });
 

@@ -192,7 +192,7 @@ export function StepMatch(props: Props) {
             label={recordType === 'contacts' ? 'If the patient is already in OnCall' : 'If the appointment is already in OnCall'}
             value={props.updateExisting ? 'update' : 'skip'}
             onChange={(v) => props.onUpdateExisting(v === 'update')}
-            description="Unless you choose to update, records already in OnCall are left as they are (the same default as the command line without --update). The check step shows how many would change."
+            description={`${recordType === 'contacts' ? 'Patients' : 'Appointments'} already in OnCall are left as they are unless you choose "Update existing". The check step shows how many would change.`}
             data-testid="update-existing"
           >
             <Stack gap={6} mt={6}>
