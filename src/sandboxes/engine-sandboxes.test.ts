@@ -120,7 +120,7 @@ describe('sandboxes on a real engine', () => {
     const banner = sandboxBannerLines(server).join('\n');
     expect(banner).toContain(`${server.url}/sandbox/oncall/`);
     expect(banner).toContain(DEFAULT_ONCALL_SANDBOX_API_KEY);
-    expect(oncallTargetLine(server)).toContain('/sandbox/oncall (sandbox)');
+    expect(oncallTargetLine(server)).toContain('/sandbox/oncall/ (sandbox)');
   });
 
   it('are off once a partner is configured: /sandbox answers 404, the banner lists none', async () => {
