@@ -94,11 +94,11 @@ describe('the CLI and the server on one SQLite file', () => {
     }
     for (const p of extra) {
       expect(await p.exited()).toBe(0);
-      expect(p.output()).toContain(`${EXTRA_ROWS} created, 0 updated, 0 already up to date, 0 left out`);
+      expect(p.output()).toContain(`${EXTRA_ROWS.toLocaleString('en-US')} created, 0 updated, 0 already up to date, 0 left out`);
       expect(p.output()).not.toMatch(LOCKED);
     }
     expect(await cli.exited()).toBe(0);
-    expect(cli.output()).toContain(`${SYNTHEA_ROWS} created, 0 updated, 0 already up to date, 0 left out`);
+    expect(cli.output()).toContain(`${SYNTHEA_ROWS.toLocaleString('en-US')} created, 0 updated, 0 already up to date, 0 left out`);
     expect(s.status).toBe('completed');
     expect(s.counts).toMatchObject({ created: SERVER_ROWS, failed: 0 });
     expect(cli.output()).not.toMatch(LOCKED);
