@@ -51,7 +51,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
   let ctx: AppContext | undefined;
   try {
     ctx = await createContext(config);
-    await checkAuthQuietly(ctx);
+    await ctx.oncall().checkAuth();
     const svc = ctx.imports();
 
     const mapping = file
@@ -142,21 +142,6 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     err(`ehr-bridge import: ${message}`);
     if (opts.json) printJson({ error: message, exitCode: EXIT.fatal });
     return EXIT.fatal;
-  }
-}
-
-/**
- * The first OnCall call: a refused key ends the command with its one line (fail), so the
- * client's own warning about it (logged once, on that first refusal) is held back meanwhile.
- */
-async function checkAuthQuietly(ctx: AppContext): Promise<void> {
-  const log = ctx.logger;
-  const level = log.level;
-  if (log.levelVal < log.levels.values.error!) log.level = 'error';
-  try {
-    await ctx.oncall().checkAuth();
-  } finally {
-    log.level = level;
   }
 }
 

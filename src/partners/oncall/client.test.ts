@@ -255,6 +255,17 @@ describe('OncallClient auth', () => {
     expect(err.kind).toBe('auth');
     expect(err.message).toBe('OnCall Health rejected the API key (HTTP 403)');
   });
+
+  it('leaves a refusal of checkAuth to its caller (no warning), and later calls stop at it without the network', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    pool().intercept({ path: '/v1/providers/?page_size=1', method: 'GET' }).reply(401, { detail: 'nope' });
+    const c = makeClient({ logger });
+    expect((await failure(c.checkAuth())).kind).toBe('auth');
+    expect((await failure(c.createContact(newContact))).kind).toBe('auth');
+    expect(c.stats().requests).toBe(1);
+    expect(lines.filter((l) => l.includes('rejected the API key'))).toHaveLength(0);
+  });
 });
 
 describe('OncallClient paging and logging', () => {

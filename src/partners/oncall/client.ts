@@ -144,8 +144,12 @@ export class OncallClient {
   }
 
   /** Cheapest authenticated call; throws PartnerError kind 'auth' if the key is refused. */
+  /**
+   * A probe of the key. Its caller reports a refusal itself (the CLI's one line), so the client
+   * does not log its own warning about it; later calls still stop at the recorded refusal.
+   */
   async checkAuth(): Promise<void> {
-    await this.call('GET', this.url('/providers/', { page_size: 1 }), pageSchema(ProviderSchema));
+    await this.call('GET', this.url('/providers/', { page_size: 1 }), pageSchema(ProviderSchema), undefined, { callerReportsAuth: true });
   }
 
   async listProviders(): Promise<Provider[]> {
@@ -243,13 +247,13 @@ export class OncallClient {
     }
   }
 
-  private async call<T>(method: Method, target: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async call<T>(method: Method, target: string, schema: z.ZodType<T>, body?: unknown, opts: { callerReportsAuth?: boolean } = {}): Promise<T> {
     const url = new URL(target);
     const req: RequestFacts = { method, path: url.pathname, idempotent: method !== 'POST' };
     const bodyText = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.queue.add(() =>
-        this.attempt(req, url.pathname + url.search, bodyText, body, schema, attempt),
+        this.attempt(req, url.pathname + url.search, bodyText, body, schema, attempt, opts.callerReportsAuth ?? false),
       );
       if (outcome.ok) return outcome.value;
       const error = outcome.error;
@@ -272,6 +276,7 @@ export class OncallClient {
     body: unknown,
     schema: z.ZodType<T>,
     attempt: number,
+    callerReportsAuth: boolean,
   ): Promise<Outcome<T>> {
     // Once the key is refused every call would fail the same way: stop touching the network.
     if (this.authError) return { ok: false, error: this.authError };
@@ -323,7 +328,7 @@ export class OncallClient {
     }
     if (error.kind === 'auth' && !this.authError) {
       this.authError = error;
-      this.log.warn({ partner: PARTNER, status: res.status }, authMessage(res.status));
+      if (!callerReportsAuth) this.log.warn({ partner: PARTNER, status: res.status }, authMessage(res.status));
     }
     return { ok: false, error };
   }
