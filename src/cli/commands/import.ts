@@ -1,3 +1,4 @@
+import type { Provider } from '../../partners/oncall/schemas.js';
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -83,9 +84,13 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     }
     // A provider outside the division: OnCall would refuse every row, so say it once, now
     // (before any row is read or sent, with --dry-run too).
+    // OnCall's providers are listed at most once: the check here and the EMR pull's e-mail
+    // fallback read the same list.
+    let providerList: Promise<Provider[]> | undefined;
+    const providers = () => (providerList ??= ctx!.oncall().listProviders());
     const { division, provider } = run.options.defaults;
     if (division?.trim() && provider?.trim()) {
-      const problem = providerDivisionProblem(await ctx.oncall().listProviders(), provider, division);
+      const problem = providerDivisionProblem(await providers(), provider, division);
       if (problem) {
         await svc.runs.delete(run.id);
         return fail(problem);
@@ -94,7 +99,7 @@ export async function runImport(file: string | undefined, opts: ImportOpts): Pro
     const staging = withRunDefaults(mapping, run.options.defaults);
     const events = file
       ? csvStagingEvents(createReadStream(file), staging)
-      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providers: () => ctx!.oncall().listProviders() });
+      : fhirStagingEvents({ baseUrl: opts.from!, resource: opts.resource === 'Appointment' ? 'Appointment' : 'Patient', preferBulk: opts.bulk !== false, template: staging, defaults: run.options.defaults, providers });
     const staged = await svc.stage(run.id, events);
     out(`read ${count(staged.totalRows)} row(s): ${count(staged.totalRows - staged.invalidRows)} valid, ${count(staged.invalidRows)} with problems`);
     if (staged.invalidRows) {
