@@ -60,7 +60,7 @@ export async function* fhirStagingEvents(opts: FhirSourceOptions): AsyncGenerato
     try {
       fallback = await resolveParticipantEmailFallback(template, opts.providers);
     } catch (e) {
-      yield { kind: 'fatal', message: `OnCall could not be asked for the providers' e-mails , needed for patients without an e-mail (set participantEmailFallback in the mapping to an address or "none" to do without): ${(e as Error).message}` };
+      yield { kind: 'fatal', message: `OnCall could not be asked for the providers' e-mails, needed for patients without an e-mail (set participantEmailFallback in the mapping to an address or "none" to do without): ${(e as Error).message}` };
       return;
     }
   }
