@@ -14,6 +14,7 @@ import { ImportService } from '../flows/bulk-import/import-service.js';
 import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
 import { createSendToEhr, type SendToEhrService } from '../flows/send-to-ehr/create-service.js';
 import { purgeJobHandlers, schedulePurge } from '../retention/purge-job.js';
+import { SyncService } from '../flows/sync/sync-service.js';
 
 /**
  * Everything a route, a job or a CLI command needs, built once per process from the
@@ -32,6 +33,8 @@ export interface AppContext {
   imports(): ImportService;
   /** Documents to hospital EHRs ($send-to-ehr, tracking, delivery jobs). */
   sendToEhr(): SendToEhrService;
+  /** The sync spine (issue 8): channels that store EMR messages and the processor that applies them. */
+  sync(): SyncService;
   /** Starts this process's queue worker with every job handler. */
   startWorker(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
   let client: OncallClient | undefined;
   let imports: ImportService | undefined;
   let sendToEhr: SendToEhrService | undefined;
+  let sync: SyncService | undefined;
 
   const ctx: AppContext = {
     config,
@@ -101,6 +105,16 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       sendToEhr ??= createSendToEhr({ store, queue, config, logger, engineUrl: () => (sandboxesEnabled(config) ? ctx.engineUrl : undefined) });
       return sendToEhr;
     },
+    sync() {
+      sync ??= new SyncService(store.db, () => {
+        try {
+          return { name: 'OnCall Health', baseUrl: ctx.oncallTarget().baseUrl };
+        } catch {
+          return { name: 'OnCall Health', baseUrl: null };
+        }
+      });
+      return sync;
+    },
     async startWorker() {
       const purge = { db: store.db, queue, config, logger, documents: (now: Date) => ctx.sendToEhr().runRetention(now) };
       await queue.start({ ...ctx.imports().jobHandlers(), ...ctx.sendToEhr().jobHandlers(), ...purgeJobHandlers(purge) }, { concurrency: config.workerConcurrency });
@@ -108,6 +122,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
       await schedulePurge(purge);
     },
     async close() {
+      await sync?.stop();
       await queue.stop();
       await sendToEhr?.close();
       await client?.close();
