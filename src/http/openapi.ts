@@ -21,6 +21,7 @@ export const API_TAGS = [
   { name: 'oauth clients', description: 'Applications allowed to call the FHIR API; a new client secret is shown once.' },
   { name: 'oauth', description: 'OAuth 2.0 client-credentials tokens for the FHIR API.' },
   { name: 'messages', description: 'The message store: HL7 v2 messages received from EMRs, their status (processed, failed, ignored, rejected) and what was done with each.' },
+  { name: 'sync', description: 'The continuous sync from EMRs: its channels (MLLP listener, FHIR change feed), their state and counters, and the processing backlog.' },
   { name: 'fhir', description: 'The Lifen-compatible FHIR R4 API: send a document to an EHR, track it, search patients and encounters.' },
 ] as const;
 
