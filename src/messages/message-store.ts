@@ -3,6 +3,7 @@ import { PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, DbOrTrx, Dialect } from '../store/db.js';
 import type { MessagesTable } from '../store/schema.js';
 import { GroupCommit } from './group-commit.js';
+import { dedupKey, writeBatchRows, type BatchRow } from './write-batch.js';
 import type {
   IncomingMessage,
   MessageDetail,
@@ -39,12 +40,6 @@ export interface MessageStoreOptions {
   maxConcurrentCommits?: number;
 }
 
-interface Prepared {
-  msg: IncomingMessage;
-  hash: string;
-  key: string;
-}
-
 /**
  * The message store: inbound messages written durably as received, before their ACK.
  *
@@ -77,94 +72,26 @@ export class MessageStore {
   }
 
   private async writeBatch(batch: IncomingMessage[]): Promise<StoredReceipt[]> {
-    const prepared: Prepared[] = batch.map((msg) => {
-      const hash = contentHash(msg.raw);
-      const h = msg.header;
-      return { msg, hash, key: JSON.stringify([h?.controlId ?? '', h?.sendingApplication ?? '', h?.sendingFacility ?? '', msg.channel, hash]) };
-    });
     // Two copies in one batch (a resend on a second connection while the first is in flight):
-    // the first is written, the others take its outcome.
-    const leaders = new Map<string, Prepared>();
-    const copies = new Map<string, number>();
-    for (const p of prepared) {
-      if (!leaders.has(p.key)) leaders.set(p.key, p);
-      copies.set(p.key, (copies.get(p.key) ?? 0) + 1);
-    }
-
-    const outcome = await this.db.transaction().execute(async (trx) => {
-      const now = dbNowIso(trx);
-      const rows = [...leaders.values()].map(({ msg, hash, key }) => ({
-        channel: msg.channel,
-        received_at: now,
-        last_received_at: now,
-        times_received: copies.get(key) ?? 1,
-        remote_address: msg.remoteAddress ?? null,
-        raw: msg.raw,
-        size_bytes: msg.sizeBytes ?? msg.raw.length,
-        raw_truncated: msg.sizeBytes !== undefined && msg.sizeBytes > msg.raw.length ? 1 : 0,
-        content_hash: hash,
-        message_type: msg.header?.messageType ?? '',
-        event: msg.header?.event ?? '',
-        version: msg.header?.version ?? '',
-        control_id: msg.header?.controlId ?? '',
-        sending_application: msg.header?.sendingApplication ?? '',
-        sending_facility: msg.header?.sendingFacility ?? '',
-        status: msg.status,
-        status_reason: msg.statusReason ?? null,
-        ack: msg.ack,
-        ack_code: msg.ackCode,
-        error: msg.error ?? null,
-      }));
-      const inserted = await trx
-        .insertInto('messages')
-        .values(rows)
-        .onConflict((oc) => oc.columns(['control_id', 'sending_application', 'sending_facility', 'channel', 'content_hash']).doNothing())
-        .returning(['id', 'control_id', 'sending_application', 'sending_facility', 'channel', 'content_hash'])
-        .execute();
-      const result = new Map<string, StoredReceipt>();
-      for (const r of inserted) {
-        const key = JSON.stringify([r.control_id, r.sending_application, r.sending_facility, r.channel, r.content_hash]);
-        const leader = leaders.get(key);
-        if (leader) result.set(key, { id: Number(r.id), ack: leader.msg.ack, duplicate: false, status: leader.msg.status });
-      }
-
-      const patients: { patient_id: string; message_id: number }[] = [];
-      const events: { message_id: number; at: RawBuilder<string>; kind: TraceKind; detail: string }[] = [];
-      for (const [key, { msg }] of leaders) {
-        const stored = result.get(key);
-        if (stored) {
-          for (const pid of new Set(msg.patientIds)) if (pid) patients.push({ patient_id: pid, message_id: stored.id });
-          if (msg.parsed) events.push({ message_id: stored.id, at: now, kind: 'parsed', detail: JSON.stringify(msg.parsed) });
-          continue;
-        }
-        // Already in the table: a resend. Same ACK as the first time; counted, not stored.
-        const h = msg.header;
-        const existing = await trx
-          .selectFrom('messages')
-          .select(['id', 'ack', 'status'])
-          .where('control_id', '=', h?.controlId ?? '')
-          .where('sending_application', '=', h?.sendingApplication ?? '')
-          .where('sending_facility', '=', h?.sendingFacility ?? '')
-          .where('channel', '=', msg.channel)
-          .where('content_hash', '=', leaders.get(key)!.hash)
-          .executeTakeFirstOrThrow();
-        await trx
-          .updateTable('messages')
-          .set((eb) => ({ times_received: eb('times_received', '+', copies.get(key) ?? 1), last_received_at: now }))
-          .where('id', '=', existing.id)
-          .execute();
-        result.set(key, { id: Number(existing.id), ack: existing.ack, duplicate: true, status: existing.status as MessageStatus });
-      }
-      if (patients.length > 0) await trx.insertInto('message_patients').values(patients).onConflict((oc) => oc.doNothing()).execute();
-      if (events.length > 0) await trx.insertInto('message_events').values(events).execute();
-      return result;
+    // the first is written, the others take its outcome (and all count in times_received).
+    const leaders = new Map<string, BatchRow>();
+    const keys = batch.map((msg) => {
+      const hash = msg.contentHash ?? contentHash(msg.raw);
+      const key = dedupKey(msg, hash).join('\u0000');
+      const leader = leaders.get(key);
+      if (leader) leader.copies++;
+      else leaders.set(key, { msg, hash, copies: 1 });
+      return key;
     });
-
+    const rows = [...leaders.values()];
+    const receipts = await writeBatchRows(this.db, this.dialect, rows);
+    const outcome = new Map<BatchRow, StoredReceipt>();
+    rows.forEach((r, i) => outcome.set(r, receipts[i]!));
     const seen = new Set<string>();
-    return prepared.map((p) => {
-      const r = outcome.get(p.key)!;
-      if (seen.has(p.key)) return { ...r, duplicate: true };
-      seen.add(p.key);
+    return keys.map((key) => {
+      const r = outcome.get(leaders.get(key)!)!;
+      if (seen.has(key)) return { ...r, duplicate: true };
+      seen.add(key);
       return r;
     });
   }

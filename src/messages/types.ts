@@ -53,6 +53,8 @@ export interface IncomingMessage {
    * became then (with the configuration of that moment), so the hot path writes one row less.
    */
   parsed?: Record<string, unknown>;
+  /** SHA-256 of `raw` (hex) when the channel already computed it (the MLLP ACK's id uses it). */
+  contentHash?: string;
 }
 
 export interface StoredReceipt {
