@@ -13,6 +13,7 @@ import { AppFrame } from './layout/app-frame.js';
 import { NotFoundPage } from './layout/not-found-page.js';
 import { usePageTitle } from './layout/page-title.js';
 import { matchRoute, useLocation, type Route } from './router/router.js';
+import { syncPage } from './sync/sync-pages.js';
 import { NewImportPage } from './wizard/new-import-page.js';
 
 /** Sign-in first; then the page the URL names (a reload keeps the user where they were). */
@@ -27,7 +28,8 @@ export function App() {
   const route = matchRoute(pathname);
   const apiKeys = route.page === 'not-found' && pathname === API_KEYS_PATH;
   const documentsPage = route.page === 'not-found' && !apiKeys ? sendToEhrPage(pathname) : null;
-  usePageTitle(me.isPending ? 'Loading' : !me.data ? 'Sign in' : pageTitle(route, pathname, documentsPage !== null));
+  const sync = route.page === 'not-found' && !apiKeys && !documentsPage ? syncPage(pathname) : null;
+  usePageTitle(me.isPending ? 'Loading' : !me.data ? 'Sign in' : (sync?.title ?? pageTitle(route, pathname, documentsPage !== null)));
 
   if (me.isPending) {
     return (
@@ -44,7 +46,7 @@ export function App() {
       {route.page === 'new-import' && <NewImportPage />}
       {route.page === 'run' && <RunPage key={route.runId} runId={route.runId} />}
       {apiKeys && <ApiKeysPage />}
-      {route.page === 'not-found' && !apiKeys && (documentsPage ?? <NotFoundPage />)}
+      {route.page === 'not-found' && !apiKeys && (documentsPage ?? sync?.element ?? <NotFoundPage />)}
     </AppFrame>
   );
 }

@@ -1,0 +1,80 @@
+import { Group, Select, TextInput } from '@mantine/core';
+import { CHANNEL_TEXT, MESSAGE_STATUS_TEXT, TYPE_FILTER_OPTIONS } from './labels.js';
+import type { MessageFilters, MessageStatus } from './sync-api.js';
+
+/** What the filters hold as typed: local date-times ("2026-12-02T09:30") rather than ISO. */
+export interface FilterInputs {
+  status: MessageStatus | '';
+  type: string;
+  patient: string;
+  channel: string;
+  since: string;
+  before: string;
+}
+
+export const NO_FILTER: FilterInputs = { status: '', type: '', patient: '', channel: '', since: '', before: '' };
+
+/** The API's filters from the inputs: local times become UTC ISO, a half-typed time is left out. */
+export function toMessageFilters(f: FilterInputs): MessageFilters {
+  const iso = (local: string) => {
+    const t = local ? new Date(local).getTime() : Number.NaN;
+    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  };
+  const out: MessageFilters = {};
+  if (f.status) out.status = f.status;
+  if (f.type) out.type = f.type;
+  if (f.patient.trim()) out.patient = f.patient.trim();
+  if (f.channel) out.channel = f.channel;
+  const since = iso(f.since);
+  if (since) out.since = since;
+  const before = iso(f.before);
+  if (before) out.before = before;
+  return out;
+}
+
+export function isFiltered(f: FilterInputs): boolean {
+  return Object.values(f).some((v) => v.trim() !== '');
+}
+
+/** The message list's filters: status, type, patient id, channel and a time range. */
+export function MessageFilterBar({ value, onChange }: { value: FilterInputs; onChange: (f: FilterInputs) => void }) {
+  const set = <K extends keyof FilterInputs>(key: K, v: FilterInputs[K]) => onChange({ ...value, [key]: v });
+  return (
+    <Group align="end" gap="md">
+      <Select
+        label="Status"
+        placeholder="All"
+        clearable
+        value={value.status || null}
+        onChange={(v) => set('status', (v ?? '') as MessageStatus | '')}
+        data={Object.entries(MESSAGE_STATUS_TEXT).map(([v, s]) => ({ value: v, label: s.label }))}
+        clearButtonProps={{ 'aria-label': 'Show every status' }}
+        w={220}
+      />
+      <Select
+        label="Message type"
+        placeholder="All"
+        clearable
+        searchable
+        value={value.type || null}
+        onChange={(v) => set('type', v ?? '')}
+        data={TYPE_FILTER_OPTIONS}
+        clearButtonProps={{ 'aria-label': 'Show every type' }}
+        w={280}
+      />
+      <TextInput label="Patient id (EMR)" value={value.patient} onChange={(e) => set('patient', e.currentTarget.value)} w={200} />
+      <Select
+        label="Source"
+        placeholder="All"
+        clearable
+        value={value.channel || null}
+        onChange={(v) => set('channel', v ?? '')}
+        data={Object.entries(CHANNEL_TEXT).map(([v, label]) => ({ value: v, label }))}
+        clearButtonProps={{ 'aria-label': 'Show every source' }}
+        w={200}
+      />
+      <TextInput type="datetime-local" label="Received from" value={value.since} onChange={(e) => set('since', e.currentTarget.value)} w={220} />
+      <TextInput type="datetime-local" label="Received before" value={value.before} onChange={(e) => set('before', e.currentTarget.value)} w={220} />
+    </Group>
+  );
+}

@@ -1,0 +1,83 @@
+import { Code, Text, Timeline } from '@mantine/core';
+import type { MessageTraceEvent } from './sync-api.js';
+
+const KIND_TEXT = {
+  parsed: 'Read',
+  decision: 'Decision',
+  call: 'Call to the partner',
+  error: 'Error',
+} as const satisfies Record<MessageTraceEvent['kind'], string>;
+
+/**
+ * What happened to a message, in order: what it was read as (the canonical resources it
+ * became), each decision (skipped because nothing relevant changed, PATCH of which keys), each
+ * call to the partner with its answer, and errors.
+ */
+export function TraceTimeline({ trace }: { trace: readonly MessageTraceEvent[] }) {
+  if (trace.length === 0) return <Text c="dimmed">Nothing has been done with this message yet.</Text>;
+  return (
+    <Timeline bulletSize={14} lineWidth={2} active={trace.length - 1} aria-label="Trace">
+      {trace.map((e) => (
+        <Timeline.Item key={e.id} color={e.kind === 'error' ? 'red' : e.kind === 'call' ? 'blue' : 'gray'} title={KIND_TEXT[e.kind] ?? e.kind} data-testid="trace-event" data-kind={e.kind}>
+          <TraceDetail event={e} />
+          <Text size="xs" c="dimmed" mt={2}>
+            {new Date(e.at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
+          </Text>
+        </Timeline.Item>
+      ))}
+    </Timeline>
+  );
+}
+
+function TraceDetail({ event }: { event: MessageTraceEvent }) {
+  const d = event.detail;
+  const o = d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined;
+  switch (event.kind) {
+    case 'call': {
+      // detail {method, path, status, ms}: the partner call and its answer.
+      if (o && typeof o.method === 'string') {
+        const answer = o.status === undefined || o.status === null ? 'no answer' : `answered ${String(o.status)}`;
+        return (
+          <Text size="sm">
+            <Code>
+              {o.method} {String(o.path ?? '')}
+            </Code>{' '}
+            {answer}
+            {typeof o.ms === 'number' ? ` in ${Math.round(o.ms)} ms` : ''}
+          </Text>
+        );
+      }
+      return <JsonText value={d} />;
+    }
+    case 'decision':
+      if (o && typeof o.summary === 'string') return <Text size="sm">{o.summary}</Text>;
+      if (o && typeof o.action === 'string') return <Text size="sm">{`${upperFirst(o.action)}${typeof o.by === 'string' ? ` by ${o.by}` : ''}`}</Text>;
+      return <JsonText value={d} />;
+    case 'error': {
+      const text = typeof d === 'string' ? d : o && typeof o.message === 'string' ? o.message : o && typeof o.error === 'string' ? o.error : undefined;
+      return text ? (
+        <Text size="sm" c="red.8">
+          {text}
+        </Text>
+      ) : (
+        <JsonText value={d} />
+      );
+    }
+    case 'parsed':
+    default:
+      // The canonical resources the message became: shown whole, they are what was applied.
+      return (
+        <Code block style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+          {JSON.stringify(d, null, 2)}
+        </Code>
+      );
+  }
+}
+
+function JsonText({ value }: { value: unknown }) {
+  return (
+    <Code style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{JSON.stringify(value)}</Code>
+  );
+}
+
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
