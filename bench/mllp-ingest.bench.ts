@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { MllpListener } from '../src/channels/mllp-listener/listener.js';
-import { buildInboundAck, parseInbound } from '../src/channels/hl7v2/inbound.js';
+import { readArrival } from '../src/channels/mllp-listener/arrival.js';
+import { buildInboundAck } from '../src/channels/hl7v2/inbound.js';
 import { MessageStore } from '../src/messages/message-store.js';
 import { mllpListenerSettings } from '../src/messages/settings.js';
 import { createMllpServer } from '../src/mllp/server.js';
@@ -124,12 +125,15 @@ function echoTarget(): Target {
   return { name: 'raw MLLP echo (no parse, no store)', start: async () => (await server.listen(0)).port, stop: () => server.close() };
 }
 
-/** The listener's parse and ACK, without the store: what the durable write adds. */
+/** The listener's arrival read and ACK, without the store: what the durable write adds. */
 function parseOnlyTarget(): Target {
   const server = createMllpServer({
     maxFrameBytes: 1024 * 1024,
     maxConnections: 200,
-    onMessage: async (raw) => buildInboundAck(parseInbound(raw), raw),
+    onMessage: async (raw) => {
+      const arrival = readArrival(raw);
+      return buildInboundAck(arrival.kind === 'accepted' ? { ...arrival, events: [] } : arrival, raw);
+    },
   });
   return { name: 'parse + ACK, no store', start: async () => (await server.listen(0)).port, stop: () => server.close() };
 }

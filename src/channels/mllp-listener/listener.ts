@@ -6,8 +6,10 @@ import type { MessageStore } from '../../messages/message-store.js';
 import type { MllpListenerSettings } from '../../messages/settings.js';
 import type { MllpFrameError } from '../../mllp/framer.js';
 import { createMllpServer, type MllpRemote, type MllpServer } from '../../mllp/server.js';
-import { buildInboundAck, parseInbound } from '../hl7v2/inbound.js';
-import type { InboundResult } from '../hl7v2/types.js';
+import { createHash } from 'node:crypto';
+import { MAX_CONTROL_ID_LENGTH } from '../../hl7/control-id.js';
+import { buildInboundAck } from '../hl7v2/inbound.js';
+import { readArrival, type Arrival } from './arrival.js';
 import { toIncoming } from './to-incoming.js';
 
 /** Bytes of a refused oversize frame kept for inspection (enough for its MSH and more). */
@@ -104,9 +106,10 @@ export class MllpListener {
     return { ...this.counters, lastMessageAt: this.lastMessageAt, openConnections: this.server?.openConnections ?? 0 };
   }
 
-  private parse(raw: Buffer): InboundResult {
+  /** The header, the decision and the patients only: the full mapping is processing's (arrival.ts). */
+  private parse(raw: Buffer): Arrival {
     try {
-      return parseInbound(raw, { charset: this.settings.charset, emrIdType: this.settings.emrIdType });
+      return readArrival(raw, { charset: this.settings.charset, emrIdType: this.settings.emrIdType });
     } catch {
       // A parser bug must not cost the message: it is kept for inspection and refused with AR
       // (the sender may resend it unchanged once the engine is fixed).
@@ -125,7 +128,7 @@ export class MllpListener {
     const head = err.head ?? Buffer.alloc(0);
     const header = head.length > 0 ? this.parse(head).header : null;
     const { code, codeText } = HL7_ERROR_CODES.applicationError;
-    const result: InboundResult = {
+    const result: Arrival = {
       kind: 'rejected',
       ack: 'AR',
       header,
@@ -134,10 +137,17 @@ export class MllpListener {
     return this.store(head, result, remote, err.droppedBytes);
   }
 
-  private async store(raw: Buffer, result: InboundResult, remote: MllpRemote, sizeBytes?: number): Promise<Buffer | null> {
+  private async store(raw: Buffer, result: Arrival, remote: MllpRemote, sizeBytes?: number): Promise<Buffer | null> {
     const isAck = result.kind === 'ignored' && result.reason === 'ack';
-    const ack = isAck ? null : buildInboundAck(result, raw);
-    const incoming = toIncoming(this.channel, raw, result, ack, { remoteAddress: remote.address, sizeBytes });
+    // One SHA-256 for both: the store's de-duplication key and the ACK's MSH-10 (buildInboundAck
+    // derives the same id from the same hash when not given one: a resend gets the same ACK).
+    const hash = createHash('sha256').update(raw).digest('hex');
+    const ack = isAck
+      ? null
+      : buildInboundAck(result.kind === 'accepted' ? { ...result, events: [] } : result, raw, {
+          controlId: hash.slice(0, MAX_CONTROL_ID_LENGTH).toUpperCase(),
+        });
+    const incoming = toIncoming(this.channel, raw, result, ack, { remoteAddress: remote.address, sizeBytes, contentHash: hash });
     let receipt;
     try {
       receipt = await this.deps.messages.receive(incoming);

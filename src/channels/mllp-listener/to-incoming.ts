@@ -1,17 +1,19 @@
-import type { Hl7Error, InboundResult } from '../hl7v2/types.js';
+import type { Hl7Error } from '../hl7v2/types.js';
+import type { Arrival } from './arrival.js';
 import type { IncomingMessage, MessageHeader } from '../../messages/types.js';
 
 /**
- * What the message store keeps of one parsed HL7 v2 message: header fields to search by, the
- * patient ids, the decision taken on arrival and the ACK to send once stored. Error texts come
- * from the parser, which names fields and rules, never values.
+ * What the message store keeps of one HL7 v2 message as read on arrival (`readArrival`, or a
+ * full `parseInbound` result): header fields to search by, the patient ids, the decision taken
+ * on arrival and the ACK to send once stored. Error texts come from the parser, which names
+ * fields and rules, never values.
  */
 export function toIncoming(
   channel: string,
   raw: Buffer,
-  result: InboundResult,
+  result: Arrival,
   ack: Buffer | null,
-  extra: { remoteAddress?: string; sizeBytes?: number } = {},
+  extra: { remoteAddress?: string; sizeBytes?: number; contentHash?: string } = {},
 ): IncomingMessage {
   const header: MessageHeader | null = result.header
     ? {
@@ -23,7 +25,7 @@ export function toIncoming(
         version: result.header.version,
       }
     : null;
-  const base = { channel, raw, header, ack, remoteAddress: extra.remoteAddress, sizeBytes: extra.sizeBytes };
+  const base = { channel, raw, header, ack, remoteAddress: extra.remoteAddress, sizeBytes: extra.sizeBytes, contentHash: extra.contentHash };
   switch (result.kind) {
     case 'accepted':
       return {
