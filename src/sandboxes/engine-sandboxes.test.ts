@@ -100,7 +100,7 @@ describe('every sandbox route declares its access', () => {
         const res = await app.inject({ method: method as 'GET', url: url.replace(/:(\w+)/g, 'x1') });
         expect(res.statusCode, `${method} ${url}`).toBe(204);
         const access = seen.get(`${method} ${url}`);
-        const admin = url.includes('/_admin') || (url === '/sandbox/fhir-emr/:type' && method === 'POST') || (url === '/sandbox/fhir-emr/:type/:id' && method === 'PUT');
+        const admin = url.includes('/_admin') || (url === '/sandbox/fhir-emr/:type' && method === 'POST') || (url === '/sandbox/fhir-emr/:type/:id' && ['PUT', 'DELETE'].includes(method)) || url.startsWith('/sandbox/fhir-emr/Subscription');
         expect(access, `${method} ${url}`).toBe(admin ? 'sandbox-admin' : 'partner-sandbox');
       }
       expect(seen.get('GET /sandbox/ehr/_admin/received/:id/document')).toBe('sandbox-admin');

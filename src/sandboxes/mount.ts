@@ -31,6 +31,8 @@ export function sandboxRouteAccess(base: string, method: string, url: string): R
   const fhirEmr = `${base}/fhir-emr`;
   if (method === 'POST' && url === `${fhirEmr}/:type`) return 'sandbox-admin';
   if (method === 'PUT' && url === `${fhirEmr}/:type/:id`) return 'sandbox-admin';
+  // Deletes, and Subscriptions (their endpoints carry the receiver's secret; they make this process POST).
+  if ((method === 'DELETE' && url === `${fhirEmr}/:type/:id`) || url.startsWith(`${fhirEmr}/Subscription`)) return 'sandbox-admin';
   return 'partner-sandbox';
 }
 

@@ -10,7 +10,7 @@ export const BULK_DATA = {
 } as const satisfies Record<string, string>;
 
 /** Types that accept create/update (kept small until the sync work needs more). */
-export const WRITABLE_TYPES: readonly string[] = ['Patient'];
+export const WRITABLE_TYPES: readonly string[] = ['Patient', 'Appointment'];
 
 /**
  * The CapabilityStatement (https://hl7.org/fhir/R4/capabilitystatement.html), generated from
@@ -27,15 +27,18 @@ export function buildCapabilityStatement(
       interaction: [
         { code: 'read' },
         { code: 'search-type', documentation: `GET [base]/${type}?... and POST [base]/${type}/_search (form-encoded)` },
-        ...(writable ? [{ code: 'create' as const }, { code: 'update' as const }] : []),
+        { code: 'vread' },
+        { code: 'history-instance' },
+        ...(writable ? [{ code: 'create' as const }, { code: 'update' as const }, { code: 'delete' as const }] : []),
       ],
       versioning: 'versioned-update',
-      readHistory: false,
+      readHistory: true,
       updateCreate: writable,
       conditionalCreate: false,
       conditionalUpdate: false,
       conditionalDelete: 'not-supported',
       searchParam: searchParamsFor(type).map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })),
+      ...(type === 'Patient' || type === 'Appointment' ? { documentation: '_sort=_lastUpdated (or -_lastUpdated, _id); rest-hook Subscriptions notify its changes' } : {}),
     };
     if (type === 'Patient' && opts.bulkExport) {
       entry.operation = [{ name: 'export', definition: BULK_DATA.patientExport }];
@@ -64,7 +67,14 @@ export function buildCapabilityStatement(
         ...(opts.bearerAuth
           ? { security: { description: 'Every request except GET /metadata needs Authorization: Bearer <token>' } }
           : {}),
-        resource,
+        resource: [
+          ...resource,
+          {
+            type: 'Subscription',
+            documentation: 'R4 rest-hook on Patient and Appointment; payload application/fhir+json (full resource) or absent (Backport id-only Bundle)',
+            interaction: [{ code: 'create' }, { code: 'read' }, { code: 'search-type' }, { code: 'delete' }],
+          },
+        ],
         ...(opts.bulkExport ? { operation: [{ name: 'export', definition: BULK_DATA.systemExport }] } : {}),
       },
     ],

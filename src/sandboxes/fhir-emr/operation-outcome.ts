@@ -14,6 +14,7 @@ export type IssueCode =
   | 'processing'
   | 'exception'
   | 'expired'
+  | 'deleted'
   | 'too-costly'
   | 'business-rule';
 

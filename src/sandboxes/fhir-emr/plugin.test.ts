@@ -172,14 +172,14 @@ describe('FHIR EMR sandbox: read and search', () => {
     expect(body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
     expect(body.implementation?.url).toBe(base);
     const rest = body.rest?.[0];
-    expect(rest?.resource?.map((r) => r.type).sort()).toEqual(['Appointment', 'Encounter', 'Patient', 'Practitioner']);
+    expect(rest?.resource?.map((r) => r.type).sort()).toEqual(['Appointment', 'Encounter', 'Patient', 'Practitioner', 'Subscription']);
     const patient = rest?.resource?.find((r) => r.type === 'Patient');
-    expect(patient?.interaction?.map((i) => i.code).sort()).toEqual(['create', 'read', 'search-type', 'update']);
+    expect(patient?.interaction?.map((i) => i.code).sort()).toEqual(['create', 'delete', 'history-instance', 'read', 'search-type', 'update', 'vread']);
     expect(patient?.searchParam?.map((p) => p.name)).toEqual(
       expect.arrayContaining(['_id', 'identifier', 'family', 'given', 'name', 'birthdate', 'gender', 'phone', 'email', '_lastUpdated']),
     );
     const encounter = rest?.resource?.find((r) => r.type === 'Encounter');
-    expect(encounter?.interaction?.map((i) => i.code).sort()).toEqual(['read', 'search-type']);
+    expect(encounter?.interaction?.map((i) => i.code).sort()).toEqual(['history-instance', 'read', 'search-type', 'vread']);
     expect(rest?.operation).toEqual([{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
   });
 

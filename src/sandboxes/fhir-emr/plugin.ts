@@ -1,16 +1,19 @@
 import { Readable } from 'node:stream';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ExportJobs, ndjsonChunks, type ExportJob } from './bulk-export.js';
 import { buildCapabilityStatement, WRITABLE_TYPES } from './capability-statement.js';
-import { createFhirEmrStore, FHIR_EMR_TYPES, isFhirEmrType, VersionConflictError, type FhirEmrStore, type FhirEmrType } from './fhir-store.js';
+import { createFhirEmrStore, FHIR_EMR_TYPES, isFhirEmrType, VersionConflictError, type FhirEmrStore, type FhirEmrType, type HistoryEntry } from './fhir-store.js';
 import { registerFhirEmrIndexRoute } from './index-page.js';
 import { OperationOutcomeError, outcome } from './operation-outcome.js';
 import { PageSnapshots } from './page-snapshots.js';
+import { validateAppointment } from './appointment-validation.js';
 import { validatePatient } from './patient-validation.js';
 import { RequestStats } from './request-stats.js';
 import { FHIR_EMR_SEARCH_POLICY, parseSearch, runSearch, type SearchPolicy } from './search.js';
+import { SubscriptionRegistry, type SubscriptionRetry } from './subscriptions.js';
+import { parseAllowedHosts, WebhookTargetPolicy, type ResolveAll } from '../oncall/webhook-target.js';
 
 export { createFhirEmrStore } from './fhir-store.js';
 export type { FhirEmrStore, FhirEmrStoreOptions, FhirEmrType } from './fhir-store.js';
@@ -32,6 +35,15 @@ export interface FhirEmrSandboxOptions {
   store?: FhirEmrStore;
   /** Search rules (default: this EMR's, `_count` default 50 and max 1000). */
   searchPolicy?: SearchPolicy;
+  /**
+   * Hosts rest-hook Subscriptions may notify besides loopback addresses (as the OnCall
+   * sandbox's webhooks). Default: SANDBOX_WEBHOOK_ALLOWED_HOSTS (comma-separated).
+   */
+  webhookAllowedHosts?: string[];
+  /** How endpoint host names are resolved for that check (default: the system resolver). */
+  webhookResolveAll?: ResolveAll;
+  /** Retries of a failed notification (default SUBSCRIPTION_RETRY). */
+  subscriptionRetry?: SubscriptionRetry;
 }
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -94,6 +106,12 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     retentionMs: 60 * 60_000,
   });
   const stats = new RequestStats();
+  const subscriptions = new SubscriptionRegistry(
+    store,
+    new WebhookTargetPolicy(opts.webhookAllowedHosts ?? parseAllowedHosts(process.env.SANDBOX_WEBHOOK_ALLOWED_HOSTS), opts.webhookResolveAll),
+    opts.subscriptionRetry,
+  );
+  app.addHook('onClose', async () => subscriptions.close());
   const tracked = new WeakMap<FastifyRequest, { interaction: string; type?: string }>();
   const prefix = app.prefix;
 
@@ -181,6 +199,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     snapshots.clear();
     jobs.clear();
     stats.reset();
+    await subscriptions.reset();
     return reply.code(200).send({ status: 'reset', resources: resourceCounts(store) });
   });
 
@@ -191,6 +210,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
       resources: resourceCounts(store),
       pageSnapshots: snapshots.size,
       exportJobs: jobs.size,
+      subscriptions: { active: subscriptions.size, notifications: { ...subscriptions.stats } },
       anchorDate: store.anchorDate,
     });
   });
@@ -363,9 +383,50 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     track(request, 'read', request.params.type);
     const type = requireType(request.params.type);
     const resource = store.get(type, request.params.id);
-    if (!resource) throw OperationOutcomeError.of(404, 'not-found', `${type}/${request.params.id} not found`);
+    if (!resource) throw notFoundOrGone(type, request.params.id);
     return sendResource(reply, 200, resource);
   });
+
+  // ---- history (https://hl7.org/fhir/R4/http.html#history, #vread) -----------------------------
+  const historyEntry = (base: string, type: FhirEmrType, id: string, e: HistoryEntry): BundleEntry => ({
+    fullUrl: `${base}/${type}/${id}`,
+    ...(e.resource ? { resource: e.resource } : {}),
+    request: { method: e.method, url: e.method === 'POST' ? type : `${type}/${id}` },
+    response: { status: e.method === 'POST' ? '201 Created' : e.method === 'DELETE' ? '204 No Content' : '200 OK', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated },
+  });
+
+  app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
+    track(request, 'history-instance', request.params.type);
+    const type = requireType(request.params.type);
+    const entries = store.history(type, request.params.id);
+    if (entries.length === 0) throw OperationOutcomeError.of(404, 'not-found', `${type}/${request.params.id} not found`);
+    const base = baseUrl(request);
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      id: randomUUID(),
+      meta: { lastUpdated: new Date().toISOString() },
+      type: 'history',
+      total: entries.length,
+      link: [{ relation: 'self', url: `${base}/${type}/${request.params.id}/_history` }],
+      entry: entries.map((e) => historyEntry(base, type, request.params.id, e)),
+    };
+    return sendFhir(reply, 200, bundle);
+  });
+
+  app.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (request, reply) => {
+    track(request, 'vread', request.params.type);
+    const type = requireType(request.params.type);
+    const entry = store.history(type, request.params.id).find((e) => e.versionId === request.params.vid);
+    if (!entry) throw OperationOutcomeError.of(404, 'not-found', `${type}/${request.params.id} has no version ${request.params.vid}`);
+    // A deleted version has no content (https://hl7.org/fhir/R4/http.html#vread): 410.
+    if (!entry.resource) throw OperationOutcomeError.of(410, 'deleted', `${type}/${request.params.id} version ${request.params.vid} is a delete`);
+    return sendResource(reply, 200, entry.resource);
+  });
+
+  const notFoundOrGone = (type: FhirEmrType, id: string): OperationOutcomeError =>
+    store.isDeleted(type, id)
+      ? OperationOutcomeError.of(410, 'deleted', `${type}/${id} has been deleted`)
+      : OperationOutcomeError.of(404, 'not-found', `${type}/${id} not found`);
 
   const requireWritable = (type: FhirEmrType): void => {
     if (!WRITABLE_TYPES.includes(type)) {
@@ -397,9 +458,9 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     const type = requireType(request.params.type);
     requireWritable(type);
     requireJsonBody(request);
-    const patient = validatePatient(request.body);
+    const resource = validateWrite(type, request.body);
     // The server assigns the id on create (https://hl7.org/fhir/R4/http.html#create).
-    const created = store.create({ ...patient, id: undefined });
+    const created = store.create({ ...resource, id: undefined });
     return writeResponse(request, reply, 201, created);
   });
 
@@ -408,14 +469,13 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     const type = requireType(request.params.type);
     requireWritable(type);
     requireJsonBody(request);
-    const patient = validatePatient(request.body);
-    if (patient.id !== request.params.id) {
-      throw OperationOutcomeError.of(400, 'invalid', 'Resource id must equal the id in the URL', ['Patient.id']);
+    const written = validateWrite(type, request.body);
+    if (written.id !== request.params.id) {
+      throw OperationOutcomeError.of(400, 'invalid', 'Resource id must equal the id in the URL', [`${type}.id`]);
     }
-    const ifMatch = request.headers['if-match'];
-    const version = typeof ifMatch === 'string' ? /^(?:W\/)?"?([^"]+)"?$/.exec(ifMatch.trim())?.[1] : undefined;
+    const version = ifMatchVersion(request);
     try {
-      const { resource, created } = store.update({ ...patient, id: request.params.id }, version);
+      const { resource, created } = store.update({ ...written, id: request.params.id }, version);
       return writeResponse(request, reply, created ? 201 : 200, resource);
     } catch (e) {
       if (e instanceof VersionConflictError) {
@@ -424,7 +484,71 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
       throw e;
     }
   });
+
+  // Delete (https://hl7.org/fhir/R4/http.html#delete): a new, deleted version; idempotent.
+  app.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
+    track(request, 'delete', request.params.type);
+    const type = requireType(request.params.type);
+    requireWritable(type);
+    try {
+      const entry = store.delete(type, request.params.id, ifMatchVersion(request));
+      if (entry) reply.header('etag', `W/"${entry.versionId}"`);
+      return reply.code(204).send();
+    } catch (e) {
+      if (e instanceof VersionConflictError) {
+        throw OperationOutcomeError.of(412, 'conflict', `If-Match does not match the current version (${e.currentVersion})`);
+      }
+      throw e;
+    }
+  });
+
+  // ---- Subscriptions (subscriptions.ts): sandbox-admin like the writes (see ../mount.ts) ----------
+  app.post('/Subscription', async (request, reply) => {
+    track(request, 'create', 'Subscription');
+    requireJsonBody(request);
+    const sub = await subscriptions.create(request.body, baseUrl(request));
+    reply.header('location', `${baseUrl(request)}/Subscription/${sub.id}/_history/1`);
+    return sendFhir(reply, 201, sub);
+  });
+
+  app.get('/Subscription', async (request, reply) => {
+    track(request, 'search-type', 'Subscription');
+    const base = baseUrl(request);
+    const list = subscriptions.list();
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      id: randomUUID(),
+      type: 'searchset',
+      total: list.length,
+      link: [{ relation: 'self', url: `${base}/Subscription` }],
+      entry: list.map((resource) => ({ fullUrl: `${base}/Subscription/${resource.id}`, resource, search: { mode: 'match' } })),
+    };
+    return sendFhir(reply, 200, bundle);
+  });
+
+  app.get<{ Params: { id: string } }>('/Subscription/:id', async (request, reply) => {
+    track(request, 'read', 'Subscription');
+    const sub = subscriptions.get(request.params.id);
+    if (!sub) throw OperationOutcomeError.of(404, 'not-found', `Subscription/${request.params.id} not found`);
+    return sendFhir(reply, 200, sub);
+  });
+
+  app.delete<{ Params: { id: string } }>('/Subscription/:id', async (request, reply) => {
+    track(request, 'delete', 'Subscription');
+    subscriptions.delete(request.params.id);
+    return reply.code(204).send();
+  });
 };
+
+/** `If-Match: W/"3"` -> '3' (https://hl7.org/fhir/R4/http.html#concurrency). */
+function ifMatchVersion(request: FastifyRequest): string | undefined {
+  const ifMatch = request.headers['if-match'];
+  return typeof ifMatch === 'string' ? /^(?:W\/)?"?([^"]+)"?$/.exec(ifMatch.trim())?.[1] : undefined;
+}
+
+function validateWrite(type: FhirEmrType, body: unknown): Resource & { id?: string } {
+  return type === 'Appointment' ? validateAppointment(body) : validatePatient(body);
+}
 
 function resourceCounts(store: FhirEmrStore): Record<FhirEmrType, number> {
   return Object.fromEntries(FHIR_EMR_TYPES.map((t) => [t, store.count(t)])) as Record<FhirEmrType, number>;

@@ -44,7 +44,14 @@ export interface ParsedSearch {
   applied: [string, string][];
   /** Parameters ignored (lenient handling); never echoed in links. */
   ignored: string[];
+  /** `_sort` keys in order; `desc` for a leading '-' (https://hl7.org/fhir/R4/search.html#sort). */
+  sort: { key: SortKey; desc: boolean }[];
 }
+
+/** Sort keys this EMR offers: enough for a change feed (`_sort=_lastUpdated`). */
+const SORT_KEYS = ['_lastUpdated', '_id'] as const;
+type SortKey = (typeof SORT_KEYS)[number];
+const sortValue = (r: Resource, key: SortKey): string => (key === '_id' ? (r.id ?? '') : (r.meta?.lastUpdated ?? ''));
 
 const MODIFIERS: Record<SearchParamDef['type'], readonly string[]> = {
   string: ['', 'exact', 'contains', 'missing'],
@@ -113,7 +120,7 @@ export function parseSearch(
 ): ParsedSearch {
   const policy = opts.policy ?? FHIR_EMR_SEARCH_POLICY;
   const defs = new Map(searchParamsFor(type).map((d) => [d.name, d]));
-  const parsed: ParsedSearch = { type, criteria: [], count: policy.defaultCount, summaryCount: false, applied: [], ignored: [] };
+  const parsed: ParsedSearch = { type, criteria: [], count: policy.defaultCount, summaryCount: false, applied: [], ignored: [], sort: [] };
   const reject = (key: string, why: string): never => {
     throw OperationOutcomeError.of(400, 'not-supported', `${why}: ${key}`, [key]);
   };
@@ -131,6 +138,17 @@ export function parseSearch(
         continue;
       }
       parsed.applied.push([key, raw]);
+      continue;
+    }
+    if (key === '_sort') {
+      for (const part of raw.split(',').filter(Boolean)) {
+        const desc = part.startsWith('-');
+        const k = desc ? part.slice(1) : part;
+        // An unknown sort key is ignored like an unknown parameter (the server may not sort).
+        if ((SORT_KEYS as readonly string[]).includes(k)) parsed.sort.push({ key: k as SortKey, desc });
+        else if (opts.strict) reject(key, `Unsupported sort key '${k}'`);
+      }
+      if (parsed.sort.length > 0) parsed.applied.push([key, parsed.sort.map((s) => `${s.desc ? '-' : ''}${s.key}`).join(',')]);
       continue;
     }
     if (RESULT_NOOP.has(key)) continue;
@@ -156,6 +174,20 @@ export function parseSearch(
 }
 
 export function runSearch(resources: readonly Resource[], parsed: ParsedSearch): Resource[] {
-  if (parsed.criteria.length === 0) return resources.slice();
-  return resources.filter((r) => parsed.criteria.every((c) => c.test(r)));
+  const found = parsed.criteria.length === 0 ? resources.slice() : resources.filter((r) => parsed.criteria.every((c) => c.test(r)));
+  if (parsed.sort.length === 0) return found;
+  // Array.prototype.sort is stable: ties keep the store's order.
+  return found.sort((a, b) => {
+    for (const { key, desc } of parsed.sort) {
+      const x = sortValue(a, key);
+      const y = sortValue(b, key);
+      if (x !== y) return (x < y ? -1 : 1) * (desc ? -1 : 1);
+    }
+    return 0;
+  });
+}
+
+/** Whether one resource matches a search's criteria (subscription criteria such as `Appointment?status=booked`). */
+export function matchesSearch(resource: Resource, parsed: ParsedSearch): boolean {
+  return parsed.criteria.every((c) => c.test(resource));
 }
