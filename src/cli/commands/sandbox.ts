@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { parsePort, portFromEnv } from '../port-option.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { registerEmrFeedCommand } from './sandbox-emr-feed.js';
 
 export function registerSandboxCommand(program: Command): void {
-  program
+  const sandbox = program
     .command('sandbox')
     .description('run only the partner sandboxes (OnCall Health under /oncall, FHIR EMR under /fhir-emr, EHR receiver under /ehr)')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8090)
@@ -41,4 +42,5 @@ export function registerSandboxCommand(program: Command): void {
       process.stdout.write(`${lines.join('\n')}\n\n`);
       stopOnSignal(() => app.close());
     });
+  registerEmrFeedCommand(sandbox);
 }
