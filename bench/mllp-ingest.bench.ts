@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
 import { MllpListener } from '../src/channels/mllp-listener/listener.js';
 import { readArrival } from '../src/channels/mllp-listener/arrival.js';
 import { buildInboundAck } from '../src/channels/hl7v2/inbound.js';
@@ -143,11 +144,13 @@ function engineTarget(name: string, open: () => Promise<{ store: Store; drop: ()
   let drop: () => Promise<void>;
   let listener: MllpListener;
   let messages: MessageStore;
+  let commitMs = 0;
   return {
     name,
     async start() {
       ({ store, drop } = await open());
       await migrateToLatest(store);
+      commitMs = await commitLatencyMs(store);
       messages = new MessageStore(store.db, store.dialect);
       listener = new MllpListener(mllpListenerSettings({}, { port: 0 }), { messages });
       return (await listener.start()).port;
@@ -163,9 +166,24 @@ function engineTarget(name: string, open: () => Promise<{ store: Store; drop: ()
     },
     extra() {
       const s = messages.commitStats;
-      return `${(s.items / Math.max(1, s.batches)).toFixed(1)} msg/commit`;
+      // Little's law: CONNECTIONS messages in flight at most, each waiting for at least one
+      // commit, so the commit latency alone bounds the rate (an fsync on PostgreSQL).
+      return `${(s.items / Math.max(1, s.batches)).toFixed(1)} msg/commit; one commit ${commitMs.toFixed(2)} ms: <= ${Math.round((CONNECTIONS * 1000) / commitMs)} msg/s`;
     },
   };
+}
+
+/** Median time of a one-row commit on this database, before the run (its fsync on PostgreSQL). */
+async function commitLatencyMs(store: Store): Promise<number> {
+  await sql`create table bench_commit_probe (n integer)`.execute(store.db);
+  const times: number[] = [];
+  for (let i = 0; i < 31; i++) {
+    const t0 = performance.now();
+    await store.db.transaction().execute((trx) => sql`insert into bench_commit_probe (n) values (${i})`.execute(trx));
+    times.push(performance.now() - t0);
+  }
+  await sql`drop table bench_commit_probe`.execute(store.db);
+  return times.sort((a, b) => a - b)[15]!;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ehrb-ingest-'));
