@@ -51,7 +51,8 @@ export class MllpListener {
   private server: MllpServer | undefined;
   private readonly channel: string;
   private readonly counters = { stored: 0, duplicates: 0, rejected: 0, oversize: 0, storeErrors: 0 };
-  private lastMessageAt: string | null = null;
+  /** Epoch ms of the last message stored (formatted when asked: the hot path only reads the clock). */
+  private lastMessageMs: number | null = null;
 
   constructor(
     readonly settings: MllpListenerSettings,
@@ -103,7 +104,7 @@ export class MllpListener {
   }
 
   stats(): MllpListenerStats {
-    return { ...this.counters, lastMessageAt: this.lastMessageAt, openConnections: this.server?.openConnections ?? 0 };
+    return { ...this.counters, lastMessageAt: this.lastMessageMs === null ? null : new Date(this.lastMessageMs).toISOString(), openConnections: this.server?.openConnections ?? 0 };
   }
 
   /** The header, the decision and the patients only: the full mapping is processing's (arrival.ts). */
@@ -155,7 +156,7 @@ export class MllpListener {
       this.counters.storeErrors++;
       throw e;
     }
-    this.lastMessageAt = new Date().toISOString();
+    this.lastMessageMs = Date.now();
     if (receipt.duplicate) this.counters.duplicates++;
     else if (result.kind === 'rejected') this.counters.rejected++;
     else this.counters.stored++;
