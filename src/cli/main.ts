@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApiKeysCommand } from './commands/api-keys.js';
 import { registerClientsCommand } from './commands/clients.js';
 import { registerImportCommand } from './commands/import-command.js';
+import { registerMessagesCommand } from './commands/messages.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
 import { parseLogFormat, useCommandLineLogging } from '../logging/log-settings.js';
@@ -40,6 +41,7 @@ registerSandboxCommand(program);
 registerImportCommand(program);
 registerApiKeysCommand(program);
 registerClientsCommand(program);
+registerMessagesCommand(program);
 
 try {
   await program.parseAsync(process.argv);

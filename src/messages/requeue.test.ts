@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, testStore, type TestStore } from '../../test/helpers/stores.js';
 import { MessageStore } from './message-store.js';
-import { MAX_REQUEUE, requeueMessages } from './requeue.js';
+import { countRequeuable, MAX_REQUEUE, requeueMessages } from './requeue.js';
 import type { IncomingMessage, MessageStatus } from './types.js';
 
 let seq = 0;
@@ -70,6 +70,7 @@ describe.each(DIALECTS)('requeueMessages (%s)', (dialect) => {
       for (const id of r.ids) mine.delete(id);
       return r.ids;
     };
+    expect(await countRequeuable(store.db, { ids: [...mine], filter: { patientId: 'P7' } })).toBe(4);
     expect(await run({ status: 'failed', messageType: 'ADT', event: 'A08' })).toEqual([a]);
     expect(await run({ status: 'failed', patientId: 'P7' })).toEqual([b, c]);
     expect(await run({ channel: 'fhir', since: '2999-01-01T00:00:00.000Z' })).toEqual([]);
@@ -88,6 +89,7 @@ describe.each(DIALECTS)('requeueMessages (%s)', (dialect) => {
     const ids = receipts.map((r) => r.id).sort((x, y) => x - y);
     await store.db.updateTable('messages').set({ status: 'failed', error: 'timeout' }).where('control_id', 'like', 'BULK%').execute();
 
+    expect(await countRequeuable(store.db, { filter: { status: 'failed', messageType: 'SIU' } })).toBe(n);
     const first = await requeueMessages(store.db, { filter: { status: 'failed', messageType: 'SIU' } }, 'ops');
     expect(first.requeued).toBe(MAX_REQUEUE);
     expect(first.ids).toEqual(ids.slice(0, MAX_REQUEUE));

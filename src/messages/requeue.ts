@@ -88,6 +88,19 @@ export async function requeueMessages(db: Db, req: RequeueRequest, requestedBy: 
   });
 }
 
+/**
+ * How many messages `requeueMessages` would set back to waiting now (before its bound), so a
+ * person can be asked before a bulk request. Read-only; the answer can change before the call.
+ */
+export async function countRequeuable(db: DbOrTrx, req: RequeueRequest): Promise<number> {
+  if (req.ids !== undefined && req.ids.length > MAX_REQUEUE) throw new RangeError(`at most ${MAX_REQUEUE} message ids per call`);
+  if (req.ids !== undefined && req.ids.length === 0) return 0;
+  const r = await matching(db, req)
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Messages of the request in a requeuable status (the `status` filter narrows it further). */
 function matching(db: DbOrTrx, req: RequeueRequest) {
   const f = req.filter ?? {};
