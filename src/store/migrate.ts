@@ -9,6 +9,7 @@ import * as m0004 from './migrations/0004-login-security.js';
 import * as m0007 from './migrations/0007-retention.js';
 import * as m0008 from './migrations/0008-run-progress.js';
 import * as m0009 from './migrations/0009-messages.js';
+import * as m0010 from './migrations/0010-sync.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-retention': m0007,
   '0008-run-progress': m0008,
   '0009-messages': m0009,
+  '0010-sync': m0010,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -258,6 +258,34 @@ export interface MessageEventsTable {
   detail: string;
 }
 
+/** The same record in two systems (migration 0010, src/links/). */
+export interface LinksTable {
+  id: Generated<string | number>;
+  /** patient | appointment | participant */
+  kind: string;
+  source_system: string;
+  source_id: string;
+  target_system: string;
+  target_id: string;
+  parent_id: string | null;
+  projection_hash: string | null;
+  not_after: string | null;
+  updated_at: string;
+}
+
+/** Outbound writes: intent before the call, done after it (migration 0010, src/effects/). */
+export interface EffectsTable {
+  key: string;
+  target: string;
+  action: string;
+  /** intent | done */
+  status: string;
+  result: string | null;
+  message_id: string | number | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
@@ -281,4 +309,6 @@ export interface Database {
   messages: MessagesTable;
   message_patients: MessagePatientsTable;
   message_events: MessageEventsTable;
+  links: LinksTable;
+  effects: EffectsTable;
 }

@@ -14,7 +14,7 @@ describe('serve banner: the admin password', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function loginLine(env: Record<string, string> = {}): Promise<string> {
-    const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0'], {
+    const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0', '--mllp-port', '0'], {
       EHR_BRIDGE_DATABASE_URL: databaseUrl,
       HOST: '127.0.0.1',
       EHR_BRIDGE_SANDBOXES: 'false',
@@ -55,7 +55,7 @@ describe('serve banner: every printed link answers', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fetches each URL of the banner (sandboxes on) and gets 200', async () => {
-    const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0'], {
+    const proc = spawnCli(['serve', '--port', '0', '--ehr-mllp-port', '0', '--mllp-port', '0'], {
       EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'),
       HOST: '127.0.0.1',
       EHR_BRIDGE_SANDBOXES: 'true',

@@ -39,6 +39,7 @@ describe('the CLI and the server on one SQLite file', () => {
       EHR_BRIDGE_DATABASE_URL: join(dir, 'db.sqlite'),
       EHR_BRIDGE_SANDBOXES: 'true',
       EHR_BRIDGE_EHR_MLLP_PORT: '0',
+      EHR_BRIDGE_MLLP_PORT: '0',
       EHR_BRIDGE_ADMIN_PASSWORD: 'correct horse battery',
       ONCALL_REQUESTS_PER_SECOND: '0',
       LOG_LEVEL: 'warn',

@@ -52,7 +52,7 @@ describe.each(DIALECTS)('two serve processes started at the same moment on a new
       cleanups.push(db.drop);
       databaseUrl = db.url;
     }
-    const env = { EHR_BRIDGE_DATABASE_URL: databaseUrl, EHR_BRIDGE_SANDBOXES: 'false', EHR_BRIDGE_EHR_MLLP_PORT: '0', PORT: '0' };
+    const env = { EHR_BRIDGE_DATABASE_URL: databaseUrl, EHR_BRIDGE_SANDBOXES: 'false', EHR_BRIDGE_EHR_MLLP_PORT: '0', EHR_BRIDGE_MLLP_PORT: '0', PORT: '0' };
     const servers = [serve(dir, env), serve(dir, env)];
     cleanups.push(async () => {
       for (const s of servers) s.kill('SIGKILL');

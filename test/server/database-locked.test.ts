@@ -44,6 +44,7 @@ describe('a database locked by another process during a delivery', () => {
       HOST: '127.0.0.1',
       EHR_BRIDGE_SANDBOXES: 'true',
       EHR_BRIDGE_EHR_MLLP_PORT: '0',
+      EHR_BRIDGE_MLLP_PORT: '0',
       EHR_BRIDGE_ADMIN_PASSWORD: 'correct horse battery',
       EHR_BRIDGE_SQLITE_BUSY_TIMEOUT_MS: '200',
       // A receiver that does not answer: the attempt ends (ACK timeout) while the file is locked.

@@ -31,6 +31,7 @@ describe('kill -9 during an import, then restart', () => {
       ONCALL_REQUESTS_PER_SECOND: '0',
       EHR_BRIDGE_SANDBOXES: 'false',
       EHR_BRIDGE_EHR_MLLP_PORT: '0',
+      EHR_BRIDGE_MLLP_PORT: '0',
       PORT: '0',
     };
     const keyProc = spawnCli(['api-keys', 'create', '--name', 'kill-test'], env);

@@ -46,6 +46,7 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during a burst of del
         EHR_BRIDGE_SANDBOXES: 'false',
         EHR_BRIDGE_EMR_FHIR_URL: `${sandbox.base}/fhir-emr`,
         EHR_BRIDGE_EHR_MLLP_PORT: '0',
+        EHR_BRIDGE_MLLP_PORT: '0',
         EHR_BRIDGE_EHR_ROUTES: JSON.stringify({ default: { transport: { kind: 'mllp', host: '127.0.0.1', port: ehr.port, ackTimeoutMs: 60_000 } } }),
         HOST: '127.0.0.1',
         PORT: '0',

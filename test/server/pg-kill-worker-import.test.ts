@@ -68,6 +68,7 @@ describe('PostgreSQL, two workers, one killed with SIGKILL during an import', ()
           ONCALL_API_KEY: 'oncall-sandbox-key',
           EHR_BRIDGE_SANDBOXES: 'false',
           EHR_BRIDGE_EHR_MLLP_PORT: '0',
+          EHR_BRIDGE_MLLP_PORT: '0',
           PORT: '0',
         };
         const keyProc = spawnCli(['api-keys', 'create', '--name', 'kill-test'], env);

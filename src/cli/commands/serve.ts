@@ -24,16 +24,22 @@ export function registerServeCommand(program: Command): void {
     .description('run the engine: API, web UI, queue worker and (in the embedded demo) the partner sandboxes')
     .option('--port <port>', 'port to listen on (default PORT or 8080; 0 = any free port)', parsePort)
     .option('--ehr-mllp-port <port>', 'MLLP port of the sandbox EHR receiver (default EHR_BRIDGE_EHR_MLLP_PORT or 2575; 0 = any free port)', parsePort)
-    .action(async (opts: { port?: number; ehrMllpPort?: number }) => {
+    .option('--mllp-port <port>', 'inbound HL7 v2 (ADT, SIU) MLLP port of the sync (default EHR_BRIDGE_MLLP_PORT or 2576; 0 = any free port)', parsePort)
+    .action(async (opts: { port?: number; ehrMllpPort?: number; mllpPort?: number }) => {
       // Loaded here, not at the top: `ehr-bridge --help` must not load the server.
       const [{ startServer }, { fhirApiLine, oncallTargetLine, sandboxBannerLines }] = await Promise.all([
         import('../../server/start.js'),
         import('../../sandboxes/banner.js'),
       ]);
-      const server = await startServer({
-        ...(opts.port !== undefined ? { port: opts.port } : {}),
-        ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: opts.ehrMllpPort } } : {}),
-      });
+      const server = await startServer(
+        {
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+          ...(opts.ehrMllpPort !== undefined ? { ehr: { sandboxMllpPort: opts.ehrMllpPort } } : {}),
+        },
+        process.env,
+        // The listener always opens with `serve`: port from the option, else EHR_BRIDGE_MLLP_PORT, else 2576.
+        { mllp: opts.mllpPort !== undefined ? { port: opts.mllpPort } : {} },
+      );
       const { ctx, admin, url } = server;
       const lines = [
         `ehr-bridge is running`,
@@ -45,6 +51,10 @@ export function registerServeCommand(program: Command): void {
       lines.push(...sandboxBannerLines(server));
       lines.push(fhirApiLine(server));
       lines.push(oncallTargetLine(server));
+      const mllp = server.sync.mllp;
+      if (mllp) {
+        lines.push(`  HL7 inbound   MLLP ${mllp.host()}:${mllp.port()}${mllp.settings.tls ? ' (TLS)' : ''}   ADT and SIU ${server.sync.processor ? 'sync into OnCall Health' : 'are stored only (EHR_BRIDGE_SYNC=off)'}; messages: ${url}/sync`);
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
       stopOnSignal(() => server.close());
     });

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Db } from '../../store/db.js';
 import { isPartnerError, PartnerError } from '../../partners/partner-error.js';
+import { OutcomeUnknown, sendExactlyOnce } from '../../effects/exactly-once.js';
 import type { XrefStore } from '../../store/repos/xrefs.js';
 import type { ImportRecord } from './mapping/import-record.js';
 import type { RowOutcome, RunRow, RunStore, WorkRow } from './run-store.js';
@@ -204,26 +204,27 @@ async function createAll(deps: ChunkDeps, run: RunRow, work: Work[]): Promise<Ou
 }
 
 async function createOne(deps: ChunkDeps, w: Work): Promise<Outcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const url = await deps.target.create(w.payload);
-      return { line: w.row.line, status: 'created', partnerUrl: url, xrefUrl: url, message: null };
-    } catch (e) {
-      if (!isPartnerError(e) || e.kind !== 'ambiguous') return failure(deps, w.row, e);
-      // It may have happened: look, never resend blindly.
-      await sleep(deps.ambiguityDelayMs ?? 1000);
-      let url: string | null;
-      try {
-        url = await deps.target.find(w.payload, w.emrId);
-      } catch (lookupError) {
-        return failure(deps, w.row, lookupError, 'create');
-      }
-      if (url) return { line: w.row.line, status: 'created', partnerUrl: url, xrefUrl: url, message: 'created (confirmed by lookup after a timeout)' };
-      if (attempt >= MAX_CREATE_TRIES) {
-        // Still unknown: keep the intent so the next attempt looks it up again.
-        return { line: w.row.line, status: 'in_flight', message: `${INTENT_MESSAGE.create}; no answer from the partner; will be checked and retried` };
-      }
+  // The shared exactly-once rule (src/effects/): an ambiguous create is looked up, never resent blindly.
+  let ambiguousSeen = false;
+  try {
+    const r = await sendExactlyOnce({
+      send: () => deps.target.create(w.payload),
+      lookup: () => {
+        ambiguousSeen = true;
+        return deps.target.find(w.payload, w.emrId);
+      },
+      settleMs: deps.ambiguityDelayMs ?? 1000,
+      maxAmbiguous: MAX_CREATE_TRIES,
+    });
+    const message = r.how === 'sent' ? null : 'created (confirmed by lookup after a timeout)';
+    return { line: w.row.line, status: 'created', partnerUrl: r.record, xrefUrl: r.record, message };
+  } catch (e) {
+    // Still unknown: keep the intent so the next attempt looks it up again.
+    if (e instanceof OutcomeUnknown) {
+      return { line: w.row.line, status: 'in_flight', message: `${INTENT_MESSAGE.create}; no answer from the partner; will be checked and retried` };
     }
+    // A failed lookup after an ambiguous answer: the create may have landed; the intent stays.
+    return failure(deps, w.row, e, ambiguousSeen ? 'create' : undefined);
   }
 }
 

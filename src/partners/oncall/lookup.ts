@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isPartnerError } from '../partner-error.js';
+import { OutcomeUnknown, sendExactlyOnce } from '../../effects/exactly-once.js';
 import type { OncallClient, OnPage } from './client.js';
 import { ONCALL_ASSUMPTIONS } from './config.js';
 import type { Appointment, AppointmentCreate, Contact, ContactCreate } from './schemas.js';
@@ -164,22 +163,16 @@ export async function ensureAppointment(
 }
 
 async function ensure<T>(create: () => Promise<T>, find: () => Promise<T | null>, opts: EnsureOptions): Promise<Ensured<T>> {
-  const settleMs = opts.settleMs ?? 1000;
-  const maxAmbiguous = opts.maxAmbiguous ?? 3;
   if (opts.lookupFirst ?? true) {
     const existing = await find();
     if (existing) return { record: existing, created: false, ambiguous: 0 };
   }
-  for (let ambiguous = 0; ; ) {
-    try {
-      return { record: await create(), created: true, ambiguous };
-    } catch (err) {
-      if (!isPartnerError(err) || err.kind !== 'ambiguous') throw err;
-      ambiguous++;
-      if (settleMs > 0) await sleep(settleMs);
-      const found = await find();
-      if (found) return { record: found, created: true, ambiguous };
-      if (ambiguous >= maxAmbiguous) throw err;
-    }
+  try {
+    // The shared exactly-once rule (src/effects/exactly-once.ts).
+    const r = await sendExactlyOnce({ send: create, lookup: find, settleMs: opts.settleMs ?? 1000, maxAmbiguous: opts.maxAmbiguous ?? 3 });
+    return { record: r.record, created: true, ambiguous: r.ambiguous };
+  } catch (e) {
+    // Callers expect the partner's own error when the outcome stays unknown.
+    throw e instanceof OutcomeUnknown ? e.last : e;
   }
 }

@@ -1,0 +1,65 @@
+import { mllpListenerSettings, type MllpListenerSettings } from '../../messages/settings.js';
+import type { AppContext } from '../../server/context.js';
+import { EffectStore } from '../../effects/effect-store.js';
+import { LinkStore } from '../../links/link-store.js';
+import { Leases } from '../../store/repos/leases.js';
+import { MllpChannel } from './mllp-channel.js';
+import { SyncProcessor } from './processor.js';
+import { syncSettings } from './settings.js';
+import { OncallPlacements } from './targets/oncall/defaults.js';
+import { OncallSyncTarget } from './targets/oncall/oncall-sync-target.js';
+import { hl7Decoder, type ChannelDecoder } from './to-events.js';
+
+export interface SyncSetupOptions {
+  /** Open the inbound MLLP listener (the `serve` command does; tests ask for it). */
+  mllp?: Partial<MllpListenerSettings>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SyncSetup {
+  mllp: MllpChannel | undefined;
+  processor: SyncProcessor | undefined;
+}
+
+/**
+ * Builds the sync spine of a server process: the processor applying stored messages to OnCall
+ * (unless EHR_BRIDGE_SYNC=off) and the channels asked for. Channels start after the processor.
+ */
+export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): Promise<SyncSetup> {
+  const env = opts.env ?? process.env;
+  const settings = syncSettings(env);
+  const sync = ctx.sync();
+  const listenerSettings = mllpListenerSettings(env, opts.mllp ?? {});
+  const decoders = new Map<string, ChannelDecoder>([
+    ['mllp', hl7Decoder({ charset: listenerSettings.charset, emrIdType: listenerSettings.emrIdType, timeZone: settings.timeZone })],
+  ]);
+  let processor: SyncProcessor | undefined;
+  if (settings.enabled) {
+    const target = new OncallSyncTarget({
+      client: () => ctx.oncall(),
+      links: new LinkStore(ctx.store.db),
+      effects: new EffectStore(ctx.store.db),
+      placements: new OncallPlacements(() => ctx.oncall(), () => ctx.oncallTarget().baseUrl, settings),
+      settings,
+      emrIdField: ctx.config.oncall.emrIdField,
+      emrIdMetadataKey: ctx.config.oncall.emrIdMetadataKey,
+    });
+    processor = new SyncProcessor({
+      db: ctx.store.db,
+      target,
+      decoders,
+      logger: ctx.logger,
+      concurrency: settings.concurrency,
+      maxAttempts: settings.maxAttempts,
+      ...(ctx.store.dialect === 'postgres' ? { leases: new Leases(ctx.store.db, 60_000) } : {}),
+    });
+    sync.setProcessor(processor);
+  }
+  let mllp: MllpChannel | undefined;
+  if (opts.mllp) {
+    mllp = new MllpChannel(listenerSettings, ctx.store, () => sync.wake(), ctx.logger);
+    sync.addChannel(mllp);
+  }
+  await sync.start();
+  return { mllp, processor };
+}

@@ -1,0 +1,33 @@
+import type { CanonicalEvent } from '../../channels/hl7v2/types.js';
+import type { Trace } from './trace.js';
+
+export type PatientUpsert = Extract<CanonicalEvent, { type: 'patient-upsert' }>;
+export type AppointmentUpsert = Extract<CanonicalEvent, { type: 'appointment-upsert' }>;
+export type PatientMerge = Extract<CanonicalEvent, { type: 'patient-merge' }>;
+
+export interface ApplyContext {
+  messageId: number;
+  trace: Trace;
+  signal?: AbortSignal;
+}
+
+/**
+ * A platform the EMR's canonical events are applied to (OnCall Health today, Teladoc Solo next):
+ * one folder under src/flows/sync/targets/ each. A target decides per event whether anything it
+ * holds changed (links + projection hash), writes through the effects store, keeps the links,
+ * and says what it did in the trace. Errors: PartnerError (kind decides retry or failure) or
+ * SyncRefused for content it cannot use.
+ */
+export interface SyncTarget {
+  /** The system name in links (`oncall`). */
+  readonly system: string;
+  readonly label: string;
+  patient(ev: PatientUpsert, c: ApplyContext): Promise<void>;
+  appointment(ev: AppointmentUpsert, c: ApplyContext): Promise<void>;
+  merge(ev: PatientMerge, c: ApplyContext): Promise<void>;
+}
+
+/** Content the target cannot use (no name, no e-mail with the fallback off): the message fails, retrying would not help. */
+export class SyncRefused extends Error {
+  override name = 'SyncRefused';
+}
