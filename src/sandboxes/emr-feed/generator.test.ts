@@ -101,7 +101,7 @@ describe('EMR feed generator', () => {
       const name = e.patient.name?.[0];
       const email = e.patient.telecom?.find((t) => t.system === 'email')?.value ?? '';
       const phone = e.patient.telecom?.find((t) => t.system === 'phone')?.value ?? '';
-      expect({ first: name?.given?.[0], last: name?.family, email: email.toLowerCase(), phone: phone.replace(/\D/g, ''), dob: e.patient.birthDate, merged: retired.has(id) }).toEqual({
+      expect({ first: name?.given?.join(' '), last: name?.family, email: email.toLowerCase(), phone: phone.replace(/\D/g, ''), dob: e.patient.birthDate, merged: retired.has(id) }).toEqual({
         first: want.first_name,
         last: want.last_name,
         email: want.email,

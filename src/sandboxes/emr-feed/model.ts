@@ -75,6 +75,10 @@ export interface FeedMessage {
 
 /** What OnCall Health must hold for one EMR patient once the engine has applied the feed. */
 export interface ExpectedContact {
+  /**
+   * Given name and middle initial, as OnCall receives them: PID-5.2 and PID-5.3 are FHIR's given
+   * names, and the engine writes every given name into first_name (as bulk import does).
+   */
   first_name: string;
   last_name: string;
   /** Lower case. */
@@ -107,7 +111,7 @@ export interface FeedExpectation {
 
 export function expectedContact(p: PatientState): ExpectedContact {
   return {
-    first_name: p.given,
+    first_name: [p.given, p.middle].filter(Boolean).join(' '),
     last_name: p.family,
     email: p.email.toLowerCase(),
     phone: p.phone.area + p.phone.local,
