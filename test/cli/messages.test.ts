@@ -152,6 +152,11 @@ describe.each(DIALECTS)('ehr-bridge messages (%s)', (dialect) => {
       expect(r.stderr).toMatch(said);
       expect(r.stdout).toBe('');
     }
+    // No subcommand is bad usage too; --help is not.
+    expect((await cli()).code).toBe(2);
+    const help = await cli('reprocess', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit code: 0 done (or nothing to do), 1 a message id that does not exist');
   }, SLOW);
 
   it('shows one message: header, status, ACK sent and the trace in plain words', async () => {
