@@ -1,4 +1,4 @@
-import { Group, Select, TextInput } from '@mantine/core';
+import { Button, Group, Select, TextInput } from '@mantine/core';
 import { CHANNEL_TEXT, MESSAGE_STATUS_TEXT, TYPE_FILTER_OPTIONS } from './labels.js';
 import type { MessageFilters, MessageStatus } from './sync-api.js';
 
@@ -36,6 +36,12 @@ export function isFiltered(f: FilterInputs): boolean {
   return Object.values(f).some((v) => v.trim() !== '');
 }
 
+/**
+ * Mantine hides a Select's clear button from assistive technology and the Tab key
+ * (aria-hidden, tabIndex -1): here it is a real button, named for what it does.
+ */
+const clearButton = (label: string) => ({ 'aria-label': label, 'aria-hidden': false, tabIndex: 0 });
+
 /** The message list's filters: status, type, patient id, channel and a time range. */
 export function MessageFilterBar({ value, onChange }: { value: FilterInputs; onChange: (f: FilterInputs) => void }) {
   const set = <K extends keyof FilterInputs>(key: K, v: FilterInputs[K]) => onChange({ ...value, [key]: v });
@@ -48,7 +54,7 @@ export function MessageFilterBar({ value, onChange }: { value: FilterInputs; onC
         value={value.status || null}
         onChange={(v) => set('status', (v ?? '') as MessageStatus | '')}
         data={Object.entries(MESSAGE_STATUS_TEXT).map(([v, s]) => ({ value: v, label: s.label }))}
-        clearButtonProps={{ 'aria-label': 'Show every status' }}
+        clearButtonProps={clearButton('Show every status')}
         w={220}
       />
       <Select
@@ -59,7 +65,7 @@ export function MessageFilterBar({ value, onChange }: { value: FilterInputs; onC
         value={value.type || null}
         onChange={(v) => set('type', v ?? '')}
         data={TYPE_FILTER_OPTIONS}
-        clearButtonProps={{ 'aria-label': 'Show every type' }}
+        clearButtonProps={clearButton('Show every type')}
         w={280}
       />
       <TextInput label="Patient id (EMR)" value={value.patient} onChange={(e) => set('patient', e.currentTarget.value)} w={200} />
@@ -70,11 +76,16 @@ export function MessageFilterBar({ value, onChange }: { value: FilterInputs; onC
         value={value.channel || null}
         onChange={(v) => set('channel', v ?? '')}
         data={Object.entries(CHANNEL_TEXT).map(([v, label]) => ({ value: v, label }))}
-        clearButtonProps={{ 'aria-label': 'Show every source' }}
+        clearButtonProps={clearButton('Show every source')}
         w={200}
       />
       <TextInput type="datetime-local" label="Received from" value={value.since} onChange={(e) => set('since', e.currentTarget.value)} w={220} />
       <TextInput type="datetime-local" label="Received before" value={value.before} onChange={(e) => set('before', e.currentTarget.value)} w={220} />
+      {isFiltered(value) && (
+        <Button variant="subtle" onClick={() => onChange(NO_FILTER)}>
+          Clear the filters
+        </Button>
+      )}
     </Group>
   );
 }

@@ -43,6 +43,8 @@ export interface MessageList {
 export interface ReprocessAnswer {
   requeued: number;
   ids: number[];
+  /** Bulk: messages still matching past the per-call bound (another press takes them). */
+  left?: number;
 }
 
 export function messagesQueryString(f: MessageFilters, limit = 50): string {

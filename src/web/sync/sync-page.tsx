@@ -8,7 +8,7 @@ import { SyncOverview } from './channel-cards.js';
 import { portOf } from './labels.js';
 import { MessageFilterBar, NO_FILTER, isFiltered, toMessageFilters, type FilterInputs } from './message-filters.js';
 import { MessageList } from './message-list.js';
-import { useMessages, useReprocessMany, useReprocessOne, useSyncStatus, type SyncStatus } from './sync-api.js';
+import { useMessages, useReprocessMany, useReprocessOne, useSyncStatus, type ReprocessAnswer, type SyncStatus } from './sync-api.js';
 
 /**
  * The Sync page (/sync, issue 8 "Seeing it work"): each channel with its state, rate, last
@@ -52,7 +52,7 @@ export function SyncPage() {
       destructive: false,
       onConfirm: () => {
         setDone(null);
-        many.mutate({ ...rest, status: 'failed' }, { onSuccess: (r) => setDone(r.requeued === 0 ? 'No failed message matched: nothing to do.' : `${plural(r.requeued, 'message is', 'messages are')} waiting to be processed again.`) });
+        many.mutate({ ...rest, status: 'failed' }, { onSuccess: (r) => setDone(reprocessedText(r)) });
       },
     });
   };
@@ -121,6 +121,12 @@ export function SyncPage() {
       )}
     </Stack>
   );
+}
+
+function reprocessedText(r: ReprocessAnswer): string {
+  if (r.requeued === 0) return 'No failed message matched: nothing to do.';
+  const more = r.left ? ` ${plural(r.left, 'more matches', 'more match')}: press Reprocess all failed again for them.` : '';
+  return `${plural(r.requeued, 'message is', 'messages are')} waiting to be processed again.${more}`;
 }
 
 /** The empty list says where to send messages, when this process listens. */

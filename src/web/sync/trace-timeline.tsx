@@ -1,5 +1,6 @@
 import { Code, Text, Timeline } from '@mantine/core';
-import type { MessageTraceEvent } from './sync-api.js';
+import { MESSAGE_STATUS_TEXT } from './labels.js';
+import type { MessageStatus, MessageTraceEvent } from './sync-api.js';
 
 const KIND_TEXT = {
   parsed: 'Read',
@@ -44,6 +45,7 @@ function TraceDetail({ event }: { event: MessageTraceEvent }) {
             </Code>{' '}
             {answer}
             {typeof o.ms === 'number' ? ` in ${Math.round(o.ms)} ms` : ''}
+            {typeof o.note === 'string' ? ` (${o.note})` : ''}
           </Text>
         );
       }
@@ -51,10 +53,14 @@ function TraceDetail({ event }: { event: MessageTraceEvent }) {
     }
     case 'decision':
       if (o && typeof o.summary === 'string') return <Text size="sm">{o.summary}</Text>;
-      if (o && typeof o.action === 'string') return <Text size="sm">{`${upperFirst(o.action)}${typeof o.by === 'string' ? ` by ${o.by}` : ''}`}</Text>;
+      if (o && typeof o.action === 'string') {
+        // A reprocess request: {action, by, from} (src/messages/requeue.ts).
+        const was = typeof o.from === 'string' && o.from in MESSAGE_STATUS_TEXT ? ` (it was ${MESSAGE_STATUS_TEXT[o.from as MessageStatus].label})` : '';
+        return <Text size="sm">{`${upperFirst(o.action)}${typeof o.by === 'string' ? ` by ${o.by}` : ''}${was}`}</Text>;
+      }
       return <JsonText value={d} />;
     case 'error': {
-      const text = typeof d === 'string' ? d : o && typeof o.message === 'string' ? o.message : o && typeof o.error === 'string' ? o.error : undefined;
+      const text = typeof d === 'string' ? d : ['text', 'message', 'error'].map((k) => o?.[k]).find((v): v is string => typeof v === 'string');
       return text ? (
         <Text size="sm" c="red.8">
           {text}
@@ -67,7 +73,8 @@ function TraceDetail({ event }: { event: MessageTraceEvent }) {
     default:
       // The canonical resources the message became: shown whole, they are what was applied.
       return (
-        <Code block style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+        // A scrolling block: focusable and named, so a keyboard can scroll it (WCAG 2.1.1).
+        <Code block role="region" aria-label="What the message was read as" tabIndex={0} style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
           {JSON.stringify(d, null, 2)}
         </Code>
       );
