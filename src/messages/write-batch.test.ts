@@ -73,6 +73,17 @@ describe.each(DIALECTS)('message store batch write (%s)', (dialect) => {
     expect(last!.receivedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('keeps values that array literals would misread: quotes, backslashes, braces, commas, NULL, non-ASCII', async () => {
+    const odd = 'NULL';
+    const tricky = 'a"b\\c{d},e NULL é😀';
+    const [x, y] = await Promise.all([
+      messages.receive(incoming(odd, { patientIds: [odd, tricky], statusReason: tricky, remoteAddress: '"' })),
+      messages.receive(incoming(tricky, { patientIds: [''], status: 'rejected', error: tricky, parsed: { text: tricky } })),
+    ]);
+    expect(await messages.get(x!.id)).toMatchObject({ controlId: 'NULL', patientIds: expect.arrayContaining([odd, tricky]), statusReason: tricky, remoteAddress: '"' });
+    expect(await messages.get(y!.id)).toMatchObject({ controlId: tricky, patientIds: [], error: tricky, trace: [{ kind: 'parsed', detail: { text: tricky } }] });
+  });
+
   it('stores a batch larger than one SQLite statement takes (600 messages at once)', async () => {
     const big = new MessageStore(store.db, store.dialect, { maxBatch: 1000 });
     const receipts = await Promise.all(Array.from({ length: 600 }, (_, i) => big.receive(incoming(`WB-BIG${i}`, { patientIds: [`WB-BIG-P${i % 3}`] }))));
