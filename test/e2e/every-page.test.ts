@@ -44,6 +44,7 @@ const PAGES: PageCase[] = [
   { name: 'document', path: () => `/documents/${transactionId}`, title: 'Document', heading: 'Compte rendu', tables: ['Attempts of delivery 1'] },
   { name: 'clients', path: () => '/clients', title: 'API clients', heading: 'API clients', tables: ['API clients'] },
   { name: 'api-keys', path: () => '/api-keys', title: 'API keys', heading: 'API keys', tables: ['API keys'] },
+  { name: 'sync', path: () => '/sync', title: 'Sync', heading: 'Sync' },
   { name: 'not-found', path: () => '/no-such-page', title: 'Page not found', heading: 'Page not found' },
 ];
 
