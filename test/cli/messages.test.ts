@@ -63,6 +63,9 @@ describe.each(DIALECTS)('ehr-bridge messages (%s)', (dialect) => {
     await migrateToLatest(store);
     messages = new MessageStore(store.db, store.dialect);
     const a1 = await stored('A08-A', { patient: 'MRN-A', status: 'failed', error: 'OnCall answered 503' });
+    // The processor's trace (src/flows/sync/trace.ts): the events read, the calls, the error.
+    await messages.addTrace(a1, 'parsed', { events: [{ type: 'patient-upsert', emrPatientId: 'MRN-A', patient: { resourceType: 'Patient', name: [{ family: 'Doe', given: ['Jane'] }], birthDate: '1980-01-01' } }] });
+    await messages.addTrace(a1, 'decision', { summary: 'Contact updated', keys: ['email'] });
     await messages.addTrace(a1, 'call', { method: 'PATCH', path: '/api/v3/contacts/12/', status: 503, ms: 31 });
     await messages.addTrace(a1, 'error', { text: 'OnCall answered 503' });
     await stored('A31-B', { event: 'A31', patient: 'MRN-B', status: 'failed', error: 'OnCall answered 500' });
@@ -167,7 +170,16 @@ describe.each(DIALECTS)('ehr-bridge messages (%s)', (dialect) => {
     expect(r.stdout).toMatch(/ {2}sender {6}EMR \/ CLINIC\n/);
     expect(r.stdout).toMatch(/ {2}ACK sent {4}AA\n/);
     expect(r.stdout).toMatch(/ {2}error {7}OnCall answered 503\n/);
-    expect(r.stdout).toMatch(/\nTrace\n {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}call {3}PATCH \/api\/v3\/contacts\/12\/ → 503 \(31 ms\)\n {2}\S+ \S+ {2}error {2}OnCall answered 503\n$/);
+    const trace = r.stdout.split('\nTrace\n')[1]!.split('\n').map((l) => l.replace(/^ {2}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} {2}/, ''));
+    expect(trace).toEqual([
+      'parsed    read as patient MRN-A new or updated',
+      'decision  Contact updated (keys ["email"])',
+      'call      PATCH /api/v3/contacts/12/ → 503 (31 ms)',
+      'error     OnCall answered 503',
+      '',
+    ]);
+    // The resources read stay out of the words (--json has them).
+    expect(r.stdout).not.toMatch(/Doe|1980/);
 
     const rejected = await cli('show', String(id['NOT-HL7']));
     expect(rejected.stdout).toContain('(unknown)');
@@ -186,7 +198,7 @@ describe.each(DIALECTS)('ehr-bridge messages (%s)', (dialect) => {
     expect(m).toMatchObject({ id: id['A08-A'], controlId: 'A08-A', status: 'failed', ackCode: 'AA', rawCharset: 'UTF-8' });
     expect(m.raw).toMatch(/^MSH\|.*\rPID\|/s);
     expect(m.ack).toMatch(/MSA\|AA\|A08-A/);
-    expect(m.trace).toHaveLength(2);
+    expect(m.trace).toHaveLength(4);
 
     const missing = await cli('show', '999999');
     expect(missing.code).toBe(1);

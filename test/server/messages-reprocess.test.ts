@@ -1,7 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { adtMessage } from '../../src/channels/mllp-listener/test-helpers/hl7-samples.js';
 import { MessageStore } from '../../src/messages/message-store.js';
 import type { MessageStatus } from '../../src/messages/types.js';
 import { json, startSignedInServer, type SignedInServer } from '../helpers/signed-in-server.js';
+import { until } from '../helpers/until.js';
+
+/** The engine with its processor off (EHR_BRIDGE_SYNC=off): what is requeued stays waiting, so a test reads exactly what reprocessing did. */
+async function withoutProcessor(prefix: string): Promise<SignedInServer> {
+  const before = process.env.EHR_BRIDGE_SYNC;
+  process.env.EHR_BRIDGE_SYNC = 'off';
+  try {
+    return await startSignedInServer(prefix);
+  } finally {
+    if (before === undefined) delete process.env.EHR_BRIDGE_SYNC;
+    else process.env.EHR_BRIDGE_SYNC = before;
+  }
+}
+
+/** The trace event reprocessing wrote (the processor may add its own after it). */
+const reprocessEvent = (m: { trace: { kind: string; detail: { action?: string } }[] }) => m.trace.filter((t) => t.kind === 'decision' && t.detail.action === 'reprocess requested').at(-1);
 
 /**
  * POST /api/messages/:id/reprocess and POST /api/messages/reprocess (issue 8, "Seeing it
@@ -11,7 +28,8 @@ import { json, startSignedInServer, type SignedInServer } from '../helpers/signe
  * src/messages/requeue.test.ts.
  *
  * Messages are stored as `ignored` then moved to their status: the processor only takes
- * `received` messages, so a running one never races the setup.
+ * `received` messages, so a running one never races the setup. The selection tests run with the
+ * processor off; the last one, with it on, sees a requeued message processed again.
  */
 describe('messages reprocess API', () => {
   let s: SignedInServer;
@@ -23,8 +41,8 @@ describe('messages reprocess API', () => {
     const controlId = `RP${seq++}`;
     const r = await store.receive({
       channel: o.channel ?? 'mllp',
-      raw: Buffer.from(`MSH|^~\\&|EMR|CLINIC|||20260101||ADT^${o.event ?? 'A08'}|${controlId}|P|2.5\r`),
-      header: { sendingApplication: 'EMR', sendingFacility: 'CLINIC', controlId, messageType: 'ADT', event: o.event ?? 'A08', version: '2.5' },
+      raw: adtMessage({ controlId, event: o.event ?? 'A08', patientId: o.patient ?? 'MRN-1' }),
+      header: { sendingApplication: 'EMR', sendingFacility: 'CLINIC', controlId, messageType: 'ADT', event: o.event ?? 'A08', version: '2.5.1' },
       status: 'ignored',
       patientIds: [o.patient ?? 'MRN-1'],
       ack: null,
@@ -37,7 +55,7 @@ describe('messages reprocess API', () => {
   const get = async (id: number) => (await s.call(`/api/messages/${id}`)).body;
 
   beforeAll(async () => {
-    s = await startSignedInServer('ehrb-reprocess-');
+    s = await withoutProcessor('ehrb-reprocess-');
     store = new MessageStore(s.server.ctx.store.db, s.server.ctx.store.dialect);
     // Watches the real wake (it still runs): reprocessing must tell the processor at once.
     wake = vi.spyOn(s.server.ctx.sync(), 'wake');
@@ -52,7 +70,7 @@ describe('messages reprocess API', () => {
     expect(r.body).toEqual({ requeued: 1, ids: [id], left: 0 });
     expect(wake).toHaveBeenCalledTimes(1);
     const m = await get(id);
-    expect(m.error).toBeNull();
+    expect(m).toMatchObject({ status: 'received', error: null });
     expect(m.trace).toContainEqual(expect.objectContaining({ kind: 'decision', detail: { action: 'reprocess requested', by: 'admin', from: 'failed' } }));
   });
 
@@ -77,7 +95,7 @@ describe('messages reprocess API', () => {
 
     const byPatient = await s.call('/api/messages/reprocess', json({ patient: 'MRN-BULK', since: '2000-01-01' }));
     expect(byPatient.body).toEqual({ requeued: 2, ids: [a08, rejected], left: 0 });
-    expect((await get(rejected)).trace.at(-1).detail).toMatchObject({ from: 'rejected' });
+    expect(reprocessEvent(await get(rejected))!.detail).toMatchObject({ from: 'rejected' });
 
     const byIds = await s.call('/api/messages/reprocess', json({ ids: [other, a08, 987654321] }));
     // a08 is waiting already: left alone; the unknown id matches nothing.
@@ -120,6 +138,40 @@ describe('messages reprocess API', () => {
     const { key } = (await s.call('/api/api-keys', json({ name: 'night shift' }))).body as { key: string };
     const r = await s.call(`/api/messages/${id}/reprocess`, { method: 'POST', headers: { authorization: `Bearer ${key}` } }, false);
     expect(r.status).toBe(200);
-    expect((await get(id)).trace.at(-1).detail).toEqual({ action: 'reprocess requested', by: 'API key night shift', from: 'failed' });
+    expect(reprocessEvent(await get(id))!.detail).toEqual({ action: 'reprocess requested', by: 'API key night shift', from: 'failed' });
   });
+});
+
+describe('messages reprocess API, with the engine processing', () => {
+  let s: SignedInServer;
+  afterAll(() => s?.close());
+
+  it('a failed message reprocessed is processed again by the running engine, at once', async () => {
+    s = await startSignedInServer('ehrb-reprocess-live-');
+    const store = new MessageStore(s.server.ctx.store.db, s.server.ctx.store.dialect);
+    // As the processor leaves a message OnCall refused: stored, then failed with its error.
+    const r = await store.receive({
+      channel: 'mllp',
+      raw: adtMessage({ controlId: 'LIVE1', patientId: 'MRN-LIVE' }),
+      header: { sendingApplication: 'EMR', sendingFacility: 'CLINIC', controlId: 'LIVE1', messageType: 'ADT', event: 'A08', version: '2.5.1' },
+      status: 'ignored',
+      patientIds: ['MRN-LIVE'],
+      ack: null,
+      ackCode: 'AA',
+    });
+    await store.setStatus(r.id, 'failed', { error: 'OnCall answered 503', countAttempt: true });
+
+    const started = Date.now();
+    const answer = await s.call(`/api/messages/${r.id}/reprocess`, { method: 'POST' });
+    expect(answer.body).toEqual({ requeued: 1, ids: [r.id], left: 0 });
+    const done = await until(async () => {
+      const m = (await s.call(`/api/messages/${r.id}`)).body;
+      return m.status !== 'received' && m;
+    }, 30_000, 'the message processed again');
+    expect(done).toMatchObject({ status: 'processed', error: null, attempts: 2 });
+    // Woken, not found at a later poll: well within a second on an idle engine (a loaded test machine gets slack).
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const kinds = done.trace.map((t: { kind: string }) => t.kind);
+    expect(kinds.indexOf('decision')).toBeLessThan(kinds.lastIndexOf('call'));
+  }, 60_000);
 });

@@ -60,12 +60,37 @@ export function messageTable(items: MessageSummary[]): string {
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 
-/** Keys and values of a detail the words below do not know, on one line. */
+/** Keys and values of a detail the words below do not know, on one line (long values cut: --json has them whole). */
 function generic(d: Record<string, unknown>, skip: string[] = []): string {
   return Object.entries(d)
     .filter(([k, v]) => !skip.includes(k) && v !== undefined && v !== null)
-    .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k} ${clip(typeof v === 'object' ? JSON.stringify(v) : String(v), 120)}`)
     .join(', ');
+}
+
+/**
+ * The canonical events a message became (src/channels/hl7v2/types.ts `CanonicalEvent`), by
+ * kind and EMR ids: the resources themselves (names, birth dates) stay out of the sentence;
+ * `show --json` has them.
+ */
+function eventWords(events: unknown[]): string {
+  return events
+    .map((e) => {
+      const x = rec(e);
+      switch (x.type) {
+        case 'patient-upsert':
+          return `patient ${str(x.emrPatientId) ?? '?'} new or updated`;
+        case 'patient-merge':
+          return `merge of patient ${str(x.retiredId) ?? '?'} into ${str(x.survivorId) ?? '?'}`;
+        case 'appointment-upsert': {
+          const who = Array.isArray(x.emrPatientIds) ? x.emrPatientIds.map((p) => String(p)).join(', ') : '';
+          return `appointment ${str(x.emrAppointmentId) ?? '?'}${str(x.change) ? ` (${str(x.change)})` : ''}${who ? ` for ${who}` : ''}`;
+        }
+        default:
+          return str(x.type) ?? 'an event';
+      }
+    })
+    .join('; ');
 }
 
 function hl7Errors(v: unknown): string | undefined {
@@ -89,6 +114,10 @@ export function traceWords(e: Pick<MessageTraceEvent, 'kind' | 'detail'>): strin
       if (outcome === 'accepted') {
         const w = Array.isArray(d.warnings) ? d.warnings.map((x) => (typeof x === 'string' ? x : generic(rec(x)))) : [];
         return `accepted${w.length ? ` with ${w.length === 1 ? 'a warning' : `${w.length} warnings`}: ${w.join('; ')}` : ''}`;
+      }
+      if (Array.isArray(d.events)) {
+        const rest = generic(d, ['events']);
+        return d.events.length === 0 ? `read: nothing to apply${rest ? ` (${rest})` : ''}` : `read as ${eventWords(d.events)}${rest ? ` (${rest})` : ''}`;
       }
       const rest = generic(d);
       return rest ? `read: ${rest}` : 'read';
