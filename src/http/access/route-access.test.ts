@@ -42,6 +42,7 @@ const EXPECTED_PUBLIC = [
   'GET /fhir/OperationDefinition/:id',
   'HEAD /fhir/OperationDefinition/:id',
   'POST /oauth/token',
+  'POST /hooks/fhir/:token',
 ];
 
 /** The web UI's built files (and `/` for index.html), which @fastify/static declares one by one. */
