@@ -6,6 +6,9 @@
  * message from the list and all of them after a confirmation; on a laptop and on a phone, with
  * no serious axe-core finding and no CSP violation. Needs `npm run build:web` first.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adtMessage } from '../../src/channels/mllp-listener/test-helpers/hl7-samples.js';
@@ -16,6 +19,8 @@ import { mllpTestChannel } from '../helpers/mllp-test-channel.js';
 import { until } from '../helpers/until.js';
 import { axeViolations, chooseOption, fitsTheScreen, poll, signIn, SIZES } from './browser.js';
 import { startSignedInBrowser, type SignedInBrowser } from './signed-in-browser.js';
+
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../test-results/sync-page');
 
 let b: SignedInBrowser;
 let channel: { port: number; close(): Promise<void> };
@@ -39,6 +44,7 @@ async function failWithTrace(id: number): Promise<void> {
 }
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   b = await startSignedInBrowser('ehrb-sync-page-');
   const ctx = b.server.ctx;
   channel = await mllpTestChannel(ctx);
@@ -103,6 +109,7 @@ describe('the Sync page on a laptop', () => {
     // No stored code shows as such.
     expect(await messagesTable(page).innerText()).not.toMatch(/\b(received|processed|rejected)\b/);
 
+    await page.screenshot({ path: join(SHOTS, 'laptop-sync.png'), fullPage: true });
     await fitsTheScreen(page);
     expect(await axeViolations(page)).toEqual([]);
   }, 60_000);
@@ -149,6 +156,7 @@ describe('the Sync page on a laptop', () => {
     expect(await events.nth(n - 3).innerText()).toContain('PATCH of email and phone (other fields unchanged)');
     expect(await events.nth(n - 2).innerText()).toMatch(/PATCH \/contacts\/17\s+answered 500 in 42 ms/);
     expect(await events.nth(n - 1).innerText()).toContain('OnCall answered 500 Internal Server Error');
+    await page.screenshot({ path: join(SHOTS, 'laptop-message.png'), fullPage: true });
 
     await fitsTheScreen(page);
     expect(await axeViolations(page)).toEqual([]);
@@ -206,12 +214,14 @@ describe('the Sync page on a phone', () => {
       await row(page, ids.ignored).waitFor();
       // A stack of cards, not a <table>.
       expect(await messagesTable(page).evaluate((el) => el.tagName)).toBe('DIV');
+      await page.screenshot({ path: join(SHOTS, 'phone-sync.png'), fullPage: true });
       await fitsTheScreen(page);
       expect(await axeViolations(page)).toEqual([]);
 
       await page.goto(`${b.server.url}/sync/messages/${ids.refused}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       expect(await page.locator('main').innerText()).toContain('Refused');
+      await page.screenshot({ path: join(SHOTS, 'phone-message.png'), fullPage: true });
       await fitsTheScreen(page);
       expect(await axeViolations(page)).toEqual([]);
     } finally {

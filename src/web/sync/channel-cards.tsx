@@ -38,7 +38,7 @@ function ChannelCard({ channel: c, rate }: { channel: ChannelStatus; rate: numbe
           <Title order={2} size="h4">
             {c.kind}
           </Title>
-          <Badge color={state.color} variant="light" data-testid="channel-state">
+          <Badge color={state.color} variant="light" data-testid="channel-state" style={WHOLE_BADGE}>
             {state.label}
           </Badge>
         </Group>
@@ -73,7 +73,7 @@ function ProcessingCard({ status }: { status: SyncStatus }) {
           <Title order={2} size="h4">
             Sending to {status.target.name}
           </Title>
-          <Badge color={p.running ? 'green' : 'gray'} variant="light">
+          <Badge color={p.running ? 'green' : 'gray'} variant="light" style={WHOLE_BADGE}>
             {p.running ? 'Running' : 'Not in this process'}
           </Badge>
         </Group>
@@ -91,6 +91,9 @@ function ProcessingCard({ status }: { status: SyncStatus }) {
     </Card>
   );
 }
+
+/** A badge beside a title keeps its whole word ("Run…" on a phone otherwise): the title wraps instead. */
+const WHOLE_BADGE = { flexShrink: 0, minWidth: 'max-content', overflow: 'visible' } as const;
 
 function Figures({ rows }: { rows: [string, string][] }) {
   return (

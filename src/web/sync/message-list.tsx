@@ -33,10 +33,10 @@ export function MessageList({ items, onReprocess, reprocessing }: MessageListPro
         </>
       ),
     },
-    { key: 'patients', label: 'Patient ids', render: (m) => (m.patientIds.length > 0 ? m.patientIds.join(', ') : '–') },
-    { key: 'source', label: 'Source', render: (m) => channelLabel(m.channel) },
+    { key: 'patients', label: 'Patient ids', render: (m) => <Text size="sm">{m.patientIds.length > 0 ? m.patientIds.join(', ') : '–'}</Text> },
+    { key: 'source', label: 'Source', render: (m) => <Text size="sm">{channelLabel(m.channel)}</Text> },
     { key: 'control', label: 'Control id', render: (m) => <Text size="sm" style={{ overflowWrap: 'anywhere' }}>{m.controlId || '–'}</Text> },
-    { key: 'attempts', label: 'Attempts', align: 'right', render: (m) => formatCount(m.attempts) },
+    { key: 'attempts', label: 'Attempts', align: 'right', render: (m) => <Text size="sm">{formatCount(m.attempts)}</Text> },
     {
       key: 'actions',
       label: '',

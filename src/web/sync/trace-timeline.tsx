@@ -3,7 +3,7 @@ import { MESSAGE_STATUS_TEXT } from './labels.js';
 import type { MessageStatus, MessageTraceEvent } from './sync-api.js';
 
 const KIND_TEXT = {
-  parsed: 'Read',
+  parsed: 'Read as',
   decision: 'Decision',
   call: 'Call to the partner',
   error: 'Error',
