@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../store/db.js';
 import { isPartnerError, PartnerError } from '../../partners/partner-error.js';
 import { OutcomeUnknown, sendExactlyOnce } from '../../effects/exactly-once.js';
+import { LinkStore, SYSTEMS, type Link } from '../../links/link-store.js';
 import type { XrefStore } from '../../store/repos/xrefs.js';
 import type { ImportRecord } from './mapping/import-record.js';
 import type { RowOutcome, RunRow, RunStore, WorkRow } from './run-store.js';
@@ -264,6 +265,16 @@ async function writeOutcomes(deps: ChunkDeps, run: RunRow, rows: WorkRow[], outc
       .flatMap((o) => [keyByLine.get(o.line)!, scopedKeys.get(o.line)].filter((k): k is string => Boolean(k)).map((sourceKey) => ({ sourceKey, partnerUrl: o.xrefUrl!, contentHash: null })));
     // Two rows of one batch never share a key (duplicates are rejected at validation).
     if (xrefs.length) await deps.xrefs.upsertMany(deps.target.target, deps.target.kind, xrefs, trx);
+    // The shared links store too (issue 8): a patient imported today is recognised by the sync
+    // when its first ADT arrives, an imported appointment when its first SIU does.
+    const linkKind = deps.target.kind === 'contact' ? 'patient' : deps.target.kind === 'appointment' ? 'appointment' : undefined;
+    const emrIdByLine = new Map(rows.map((r) => [r.line, r.record.emrId?.trim() || undefined]));
+    const links: Link[] = linkKind
+      ? outcomes
+          .filter((o) => o.xrefUrl && emrIdByLine.get(o.line))
+          .map((o) => ({ kind: linkKind, sourceSystem: SYSTEMS.emr, sourceId: emrIdByLine.get(o.line)!, targetSystem: deps.target.target, targetId: o.xrefUrl! }))
+      : [];
+    if (links.length) await new LinkStore(deps.db).putMany(links, trx);
   });
 }
 
