@@ -119,7 +119,11 @@ export const configSchema = z.object({
     emrIdField: z.string().min(1).default('1'),
     /** Appointment metadata key that holds the EMR id. */
     emrIdMetadataKey: z.string().min(1).max(100).default('emr_id'),
-    concurrency: intFromEnv(8),
+    /**
+     * ONCALL_CONCURRENCY: the most parallel requests towards OnCall. The client adapts below it
+     * (starts at 4, grows while answer times hold, halves on 429/503): src/partners/oncall/adaptive-limit.ts.
+     */
+    concurrency: intFromEnv(64),
     /** Requests per second towards OnCall; 0 = no limit beyond concurrency. */
     requestsPerSecond: intFromEnv(0),
     timeoutMs: intFromEnv(15_000),

@@ -159,7 +159,8 @@ describe('OncallClient under sandbox faults', () => {
   it('503s and rate limiting: every contact is created exactly once', async () => {
     await admin('faults/', { errorRate: 0.2, rateLimitPerSecond: 50 });
     // Enough retries that a run of injected faults on one request is practically impossible.
-    const c = makeClient({ concurrency: 8, maxRetries: 10 });
+    // A fixed 8 in flight: the adaptive limit would back off the 503s and never meet the 429s.
+    const c = makeClient({ concurrency: 8, maxRetries: 10, adaptiveConcurrency: false });
     const n = 40;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) => ensureContact(c, patientToContactCreate(patient(i), ctx()), EMR_FIELD, { settleMs: 0 })),

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../logging/logger.js';
 import { PartnerError } from '../partner-error.js';
 import { authMessage, errorForResponse, errorForSend, PARTNER, type RequestFacts } from './classify.js';
 import { ONCALL_CLIENT_DEFAULTS, ONCALL_MAX_PAGE_SIZE } from './config.js';
+import { AdaptiveLimit, type SampleOutcome } from './adaptive-limit.js';
 import {
   AppointmentCreateSchema,
   AppointmentPatchSchema,
@@ -36,7 +37,10 @@ import { SendError, sendOnce } from './send-once.js';
  * HTTP client for the OnCall Health REST API (partner-apis.md, "OnCall Health").
  *
  * Every attempt (first try or retry) is one task of a p-queue, so `concurrency` and
- * `requestsPerSecond` bound what the partner sees, retries included. A 429 pauses the whole
+ * `requestsPerSecond` bound what the partner sees, retries included. The queue's concurrency
+ * is not fixed: an AdaptiveLimit (adaptive-limit.ts, issue 8) starts it at 4 and moves it
+ * between 1 and `concurrency` from each attempt's answer time and 429/503/timeouts, so the
+ * client fills a fast partner and backs off a struggling one with no tuning. A 429 pauses the whole
  * queue for Retry-After: one throttled record must slow the whole engine, not only itself.
  * Failures are classified once (classify.ts); only transient ones are retried here. An
  * ambiguous POST is never repeated: the caller resolves it by lookup (lookup.ts).
@@ -46,9 +50,17 @@ export interface OncallClientOptions {
   /** From `oncallBaseUrl()`; may carry a path prefix (sandbox mounted under `/oncall`). */
   baseUrl: string;
   apiKey: string;
-  /** Parallel requests and keep-alive sockets. Default 8. */
+  /**
+   * Most parallel requests (and keep-alive sockets); the adaptive limit moves below it.
+   * Default `ONCALL_CLIENT_DEFAULTS.concurrency` (64).
+   */
   concurrency?: number;
-  /** Default `ONCALL_CLIENT_DEFAULTS.requestsPerSecond` (10); 0 or Infinity = unlimited. */
+  /**
+   * Default true. False: exactly `concurrency` parallel requests, never adapted (benchmarks
+   * comparing against a fixed pool; tests that need a known load on the partner).
+   */
+  adaptiveConcurrency?: boolean;
+  /** Default `ONCALL_CLIENT_DEFAULTS.requestsPerSecond` (0); 0 or Infinity = unlimited. */
   requestsPerSecond?: number;
   /** Per attempt, from dispatch to the last body byte. Default 15000. */
   timeoutMs?: number;
@@ -70,6 +82,10 @@ export interface OncallClientStats {
   throttled: number;
   /** Attempts running now. */
   inFlight: number;
+  /** Parallel attempts allowed now: the adaptive limit, between 1 and `concurrencyMax`. */
+  concurrencyLimit: number;
+  /** The configured ceiling (`concurrency`, ONCALL_CONCURRENCY). */
+  concurrencyMax: number;
 }
 
 export interface ContactFilters {
@@ -105,6 +121,9 @@ export class OncallClient {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly queue: PQueue;
+  /** Undefined when `adaptiveConcurrency` is false. */
+  private readonly limit: AdaptiveLimit | undefined;
+  private readonly maxConcurrency: number;
   private readonly log: Logger;
   private readonly counters = { requests: 0, retries: 0, throttled: 0 };
   private authError: PartnerError | undefined;
@@ -136,9 +155,11 @@ export class OncallClient {
 
     const rps = opts.requestsPerSecond ?? ONCALL_CLIENT_DEFAULTS.requestsPerSecond;
     const limited = rps > 0 && Number.isFinite(rps);
+    this.maxConcurrency = concurrency;
+    this.limit = opts.adaptiveConcurrency === false ? undefined : new AdaptiveLimit({ max: concurrency, now: () => performance.now() });
     // One start per 1000/rps ms in a sliding window: evenly spaced, never a burst of `rps`.
     this.queue = new PQueue({
-      concurrency,
+      concurrency: this.limit?.limit ?? concurrency,
       ...(limited ? { intervalCap: 1, interval: 1000 / rps, strict: true } : {}),
     });
   }
@@ -213,7 +234,7 @@ export class OncallClient {
   }
 
   stats(): OncallClientStats {
-    return { ...this.counters, inFlight: this.queue.pending };
+    return { ...this.counters, inFlight: this.queue.pending, concurrencyLimit: this.queue.concurrency, concurrencyMax: this.maxConcurrency };
   }
 
   /** Lets running attempts finish, fails queued ones, then closes the sockets. */
@@ -284,6 +305,8 @@ export class OncallClient {
       return { ok: false, error: new PartnerError(PARTNER, 'permanent', 'OnCall client is closed') };
     }
     this.counters.requests++;
+    // p-queue counts this attempt among the pending ones: it is running.
+    const inFlight = this.queue.pending;
     const started = performance.now();
     const logLine = (extra: Record<string, unknown>) =>
       this.log.debug(
@@ -312,10 +335,13 @@ export class OncallClient {
           ? errorForSend(err, req)
           : new PartnerError(PARTNER, 'permanent', `OnCall client failed on ${req.method} ${req.path}`, { cause: err });
       logLine({ error: err instanceof SendError ? (err.code ?? 'error') : 'error', sent: err instanceof SendError && err.sent, kind: error.kind });
+      // No answer in time is the overload signal of a partner that queues instead of refusing.
+      this.adapt(started, inFlight, err instanceof SendError && err.timedOut ? 'overload' : 'ignore');
       return { ok: false, error };
     }
 
     logLine({ status: res.status });
+    this.adapt(started, inFlight, res.status === 429 || res.status === 503 ? 'overload' : 'ok');
     const text = res.body.toString('utf8');
     if (res.status >= 200 && res.status < 300) {
       return this.parseSuccess(text, schema, req);
@@ -353,6 +379,15 @@ export class OncallClient {
         `OnCall Health sent an unexpected response to ${req.method} ${req.path} (fields: ${fields.join(', ')})`,
       ),
     };
+  }
+
+  /** Feeds one attempt's answer to the adaptive limit and applies a new limit to the queue. */
+  private adapt(startedAt: number, inFlight: number, outcome: SampleOutcome): void {
+    if (!this.limit) return;
+    const before = this.limit.limit;
+    if (!this.limit.sample({ startedAt, rttMs: performance.now() - startedAt, outcome, inFlight })) return;
+    this.queue.concurrency = this.limit.limit;
+    this.log.debug({ partner: PARTNER, from: before, to: this.limit.limit, outcome, minRttMs: Math.round(this.limit.minRttMs) }, 'oncall concurrency limit changed');
   }
 
   /** Holds every queued attempt until the partner's Retry-After has passed. */

@@ -34,12 +34,17 @@ export function oncallBaseUrl(opts: { region?: OncallRegion; baseUrl?: string })
 
 /** Client defaults (see OncallClient constructor). */
 export const ONCALL_CLIENT_DEFAULTS = {
-  concurrency: 8,
   /**
-   * OnCall publishes no rate limit. We stay polite by default and rely on 429 + Retry-After
-   * (which pauses the whole queue) if the partner wants less. 0 or Infinity = unlimited.
+   * Ceiling of the adaptive concurrency limit (adaptive-limit.ts), which starts at 4 and grows
+   * only while the partner's answer time holds: the ceiling guards sockets, not the partner.
    */
-  requestsPerSecond: 10,
+  concurrency: 64,
+  /**
+   * OnCall publishes no rate limit. Politeness comes from the adaptive limit (it halves on
+   * 429/503 and shrinks on rising latency) and from 429 + Retry-After, which pauses the whole
+   * queue; a fixed pace would cap a fast partner for nothing. 0 or Infinity = unlimited.
+   */
+  requestsPerSecond: 0,
   timeoutMs: 15_000,
   maxRetries: 5,
   /** First backoff step; doubles per attempt, with jitter, capped at retryMaxDelayMs. */
