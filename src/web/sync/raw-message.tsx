@@ -1,4 +1,5 @@
 import { Code } from '@mantine/core';
+import { readable } from './message-text.js';
 
 /**
  * A message as text in a monospace block: HL7 v2 with one segment a line (segments end with
@@ -10,19 +11,4 @@ export function RawMessage({ text, label }: { text: string; label: string }) {
       {readable(text)}
     </Code>
   );
-}
-
-export function readable(text: string): string {
-  const t = text.trimStart();
-  if (t.startsWith('{') || t.startsWith('[')) {
-    try {
-      return JSON.stringify(JSON.parse(t), null, 2);
-    } catch {
-      // Not whole JSON (a truncated head): as it came.
-    }
-  }
-  return text
-    .split(/\r\n|\r|\n/)
-    .filter((line, i, all) => line !== '' || i < all.length - 1)
-    .join('\n');
 }
