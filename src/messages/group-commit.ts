@@ -61,15 +61,30 @@ export class GroupCommit<I, O> {
   private pump(): void {
     if (this.scheduled || this.inFlight >= this.maxConcurrent || this.waiting.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startBatches();
-    });
+    setImmediate(() => this.gathered(false));
+  }
+
+  /** Size of the last batch started: how many writers are likely to be sending. */
+  private lastBatch = 0;
+
+  /**
+   * When fewer writes wait than the last batch held, the others' are probably on their way (the
+   * senders were answered a moment ago): one more event-loop turn reads them into this batch,
+   * once, still without a timer. A lone writer (last batch 1) never waits for it.
+   */
+  private gathered(again: boolean): void {
+    if (!again && this.waiting.length < Math.min(this.lastBatch, this.maxBatch)) {
+      setImmediate(() => this.gathered(true));
+      return;
+    }
+    this.scheduled = false;
+    this.startBatches();
   }
 
   private startBatches(): void {
     while (this.inFlight < this.maxConcurrent && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
+      this.lastBatch = batch.length;
       this.inFlight++;
       this.stats.batches++;
       this.stats.items += batch.length;
