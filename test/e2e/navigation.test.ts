@@ -25,6 +25,7 @@ const LINKS = [
   // The engine is new: the lists say so plainly (not "No document matches." with no filter set).
   { label: 'Documents', path: '/documents', heading: 'Documents to EHRs', empty: 'No document has been sent yet.' },
   { label: 'API clients', path: '/clients', heading: 'API clients', empty: 'No API client yet.' },
+  { label: 'Sync', path: '/sync', heading: 'Sync' },
   { label: 'API keys', path: '/api-keys', heading: 'API keys', empty: 'No API key yet.' },
   { label: 'Imports', path: '/imports', heading: 'Imports' },
 ];
