@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adtMessage } from '../../src/channels/mllp-listener/test-helpers/hl7-samples.js';
 import { MessageStore } from '../../src/messages/message-store.js';
 import type { IncomingMessage, MessageStatus } from '../../src/messages/types.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { BIN, REPO_ROOT, ensureCompiledCli, spawnCli } from '../helpers/processes.js';
+import { startSignedInServer, type SignedInServer } from '../helpers/signed-in-server.js';
 import { createPgDatabase, DIALECTS } from '../helpers/stores.js';
+import { until } from '../helpers/until.js';
 
 /** Each test starts the CLI several times: a process each, 1-2 s apiece on a loaded 2-core machine. */
 const SLOW = 180_000;
@@ -291,5 +294,36 @@ describe.each(DIALECTS)('ehr-bridge messages (%s)', (dialect) => {
     expect(single.code).toBe(0);
     expect(single.screen).not.toContain('[y/N]');
     expect(single.screen).toContain(`1 message set back to waiting: ${id['A08-D']}`);
+  }, SLOW);
+});
+
+describe('ehr-bridge messages reprocess beside a running engine', () => {
+  let s: SignedInServer | undefined;
+  afterAll(() => s?.close());
+
+  it('the engine picks up what the command set back to waiting (it polls the store)', async () => {
+    s = await startSignedInServer('ehrb-messages-cli-live-');
+    const store = new MessageStore(s.server.ctx.store.db, s.server.ctx.store.dialect);
+    // As the processor leaves a message OnCall refused: stored, then failed with its error.
+    const r = await store.receive({
+      channel: 'mllp',
+      raw: adtMessage({ controlId: 'CLI-LIVE', patientId: 'MRN-CLI-LIVE' }),
+      header: { sendingApplication: 'EMR', sendingFacility: 'CLINIC', controlId: 'CLI-LIVE', messageType: 'ADT', event: 'A08', version: '2.5.1' },
+      status: 'ignored',
+      patientIds: ['MRN-CLI-LIVE'],
+      ack: null,
+      ackCode: 'AA',
+    });
+    await store.setStatus(r.id, 'failed', { error: 'OnCall answered 503', countAttempt: true });
+
+    const p = spawnCli(['messages', 'reprocess', String(r.id)], { EHR_BRIDGE_DATABASE_URL: s.server.ctx.config.databaseUrl });
+    expect(await new Promise((resolve) => p.child.on('close', resolve))).toBe(0);
+    expect(p.stdout()).toContain(`1 message set back to waiting: ${r.id}`);
+    const done = await until(async () => {
+      const m = await store.get(r.id);
+      return m && m.status !== 'received' && m;
+    }, 30_000, 'the engine to process the message again');
+    expect(done).toMatchObject({ status: 'processed', error: null });
+    expect(done.trace.map((t) => t.kind)).toEqual(expect.arrayContaining(['decision', 'parsed', 'call']));
   }, SLOW);
 });
