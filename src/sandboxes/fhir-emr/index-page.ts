@@ -18,7 +18,9 @@ export function fhirEmrSandboxIndex(opts: { bulkExport: boolean; bearerAuth: boo
       { method: 'GET', path: 'Encounter', what: 'Search encounters (patient, date, status...)' },
       { method: 'GET', path: 'Practitioner', what: 'Search practitioners' },
       { method: 'POST', path: '{type}/_search', what: 'The same searches with a form body' },
-      { method: 'POST, PUT', path: 'Patient, Patient/{id}', what: 'Create or update a patient (an admin write)' },
+      { method: 'POST, PUT, DELETE', path: 'Patient, Appointment, {type}/{id}', what: 'Create, update or delete a patient or an appointment (an admin write; each write is a new version)' },
+      { method: 'GET', path: '{type}/{id}/_history', what: 'Every version of a resource, deletes included' },
+      { method: 'POST', path: 'Subscription', what: 'A rest-hook Subscription on Patient or Appointment (an admin write): each change is POSTed to its endpoint' },
       ...(opts.bulkExport
         ? [{ method: 'GET', path: '$export, Patient/$export', what: 'Bulk Data export (header Prefer: respond-async), then poll the status URL' }]
         : []),
