@@ -16,14 +16,11 @@ import type { Hl7Error, Hl7Header } from '../hl7v2/types.js';
  * supported: AR; MSH-10 empty or charset unknown: AE) and for the patients (PID/PID-3, MRG-1,
  * SCH-2 missing: AE), and nothing more.
  *
- * Why not `parseInbound` itself: it maps the whole message to FHIR (names, telecoms, dates,
- * appointment times), which costs about ten times the rest of the hot path and is done again
- * by processing from the stored bytes, with the configuration of that moment. A message whose
- * header and patients are sound is therefore acknowledged AA and stored `received`; a value
- * the mapping then refuses (an impossible date of birth, an SIU without a start) fails in
- * processing, where the Sync page shows it with parseInbound's error, and it can be
- * reprocessed once the EMR's data is fixed. Refusals the listener can see without the mapping
- * keep their AE/AR at once. listener.test.ts checks this reader against parseInbound.
+ * The listener reads refusals and ignored messages with this reader alone; a message it is about
+ * to take in is then mapped in full once by `parseInbound`, so content the engine cannot use (an
+ * impossible date of birth, an SIU without a start) is answered AE at once, as issue 8 asks,
+ * rather than acknowledged and failed later. listener.test.ts checks this reader against
+ * parseInbound.
  *
  * Read with plain string splits of the few segments needed (MSH, EVN, PID, MRG, SCH); values
  * go through the hl7v2 reader's `Repetition` (trimmed, `""` as empty, unescaped in the

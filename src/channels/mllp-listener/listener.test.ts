@@ -135,6 +135,17 @@ describe.each(DIALECTS)('MLLP listener (%s)', (dialect) => {
     expect(row!.error).not.toMatch(/Doe|Jane/);
   });
 
+  it('answers AE for content it cannot use (a date of birth that is no date), never AA first and a failure later', async () => {
+    const { port } = await listen();
+    const id = uniq('BADDATE');
+    const bad = Buffer.from(adtMessage({ controlId: id }).toString('utf8').replace('||19800101|', '||19801345|'));
+    const ack = await connect(port).send(bad);
+    expect(msa(ack)).toMatchObject({ code: 'AE', controlId: id });
+    expect(msa(ack).err.join('')).toContain('PID^1^7');
+    const [row] = await rowsFor(id);
+    expect(row).toMatchObject({ status: 'rejected', ack_code: 'AE' });
+  });
+
   it('stores an A03 as ignored and answers AA; stores an inbound ACK and answers nothing', async () => {
     const { port } = await listen();
     const a03 = uniq('A03');

@@ -8,7 +8,7 @@ import type { MllpFrameError } from '../../mllp/framer.js';
 import { createMllpServer, type MllpRemote, type MllpServer } from '../../mllp/server.js';
 import { createHash } from 'node:crypto';
 import { MAX_CONTROL_ID_LENGTH } from '../../hl7/control-id.js';
-import { buildInboundAck } from '../hl7v2/inbound.js';
+import { buildInboundAck, parseInbound } from '../hl7v2/inbound.js';
 import { readArrival, type Arrival } from './arrival.js';
 import { toIncoming } from './to-incoming.js';
 
@@ -110,7 +110,15 @@ export class MllpListener {
   /** The header, the decision and the patients only: the full mapping is processing's (arrival.ts). */
   private parse(raw: Buffer): Arrival {
     try {
-      return readArrival(raw, { charset: this.settings.charset, emrIdType: this.settings.emrIdType });
+      const opts = { charset: this.settings.charset, emrIdType: this.settings.emrIdType };
+      const quick = readArrival(raw, opts);
+      if (quick.kind !== 'accepted') return quick;
+      // Issue 8 asks for AE at once for content the engine cannot use (a bad date, an SIU with no
+      // start time), not a message that fails later: a message about to be taken in is mapped in
+      // full once here, so the sender hears about it while it can still fix and resend it.
+      const full = parseInbound(raw, opts);
+      if (full.kind === 'rejected') return full;
+      return quick;
     } catch {
       // A parser bug must not cost the message: it is kept for inspection and refused with AR
       // (the sender may resend it unchanged once the engine is fixed).

@@ -38,7 +38,7 @@ export function registerServeCommand(program: Command): void {
         },
         process.env,
         // The listener always opens with `serve`: port from the option, else EHR_BRIDGE_MLLP_PORT, else 2576.
-        { mllp: opts.mllpPort !== undefined ? { port: opts.mllpPort } : {} },
+        { mllp: opts.mllpPort !== undefined ? { port: opts.mllpPort } : {}, fhirFeed: true },
       );
       const { ctx, admin, url } = server;
       const lines = [

@@ -9,17 +9,34 @@ import { syncSettings } from './settings.js';
 import { OncallPlacements } from './targets/oncall/defaults.js';
 import { OncallSyncTarget } from './targets/oncall/oncall-sync-target.js';
 import { hl7Decoder, type ChannelDecoder } from './to-events.js';
+import type { SyncChannel } from './channel.js';
+import { createFhirFeedChannel, FEED_CHANNEL, fhirMessageToEvents } from '../../channels/fhir-feed/index.js';
+import { FhirFeedMessageError } from '../../channels/fhir-feed/to-events.js';
 
 export interface SyncSetupOptions {
   /** Open the inbound MLLP listener (the `serve` command does; tests ask for it). */
   mllp?: Partial<MllpListenerSettings>;
+  /** Run the FHIR change feed (the `serve` command does, unless EHR_BRIDGE_FHIR_FEED=off). */
+  fhirFeed?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
 export interface SyncSetup {
   mllp: MllpChannel | undefined;
   processor: SyncProcessor | undefined;
+  fhir: SyncChannel | undefined;
 }
+
+/** FHIR feed messages: one resource version (an Appointment with its Patients) each. */
+const fhirDecoder: ChannelDecoder = (m) => {
+  try {
+    const events = fhirMessageToEvents(m.raw, m.event);
+    return events.length ? { kind: 'events', events, warnings: [] } : { kind: 'nothing', reason: 'a deleted Patient needs nothing in OnCall' };
+  } catch (e) {
+    if (e instanceof FhirFeedMessageError) return { kind: 'refused', reason: e.message };
+    throw e;
+  }
+};
 
 /**
  * Builds the sync spine of a server process: the processor applying stored messages to OnCall
@@ -32,6 +49,7 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
   const listenerSettings = mllpListenerSettings(env, opts.mllp ?? {});
   const decoders = new Map<string, ChannelDecoder>([
     ['mllp', hl7Decoder({ charset: listenerSettings.charset, emrIdType: listenerSettings.emrIdType, timeZone: settings.timeZone })],
+    [FEED_CHANNEL, fhirDecoder],
   ]);
   let processor: SyncProcessor | undefined;
   if (settings.enabled) {
@@ -60,6 +78,8 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
     mllp = new MllpChannel(listenerSettings, ctx.store, () => sync.wake(), ctx.logger);
     sync.addChannel(mllp);
   }
+  const fhir = opts.fhirFeed ? createFhirFeedChannel(ctx) : null;
+  if (fhir) sync.addChannel(fhir);
   await sync.start();
-  return { mllp, processor };
+  return { mllp, processor, fhir: fhir ?? undefined };
 }

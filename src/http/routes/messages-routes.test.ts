@@ -33,7 +33,8 @@ describe.each(DIALECTS)('messages API (%s)', (dialect) => {
     dir = mkdtempSync(join(tmpdir(), 'ehrb-messages-'));
     let databaseUrl = join(dir, 'db.sqlite');
     if (dialect === 'postgres') ({ url: databaseUrl, drop } = await createPgDatabase());
-    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password }, ehr: { sandboxMllpPort: 0 } });
+    // Sync off: this test lists messages as stored; a running processor would move them on.
+    server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password }, ehr: { sandboxMllpPort: 0 } }, { ...process.env, EHR_BRIDGE_SYNC: 'off' });
     const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'admin', password }) });
     cookie = res.headers.get('set-cookie')!.split(';')[0]!;
 
