@@ -80,6 +80,18 @@ describe('AdaptiveLimit', () => {
     expect(limit.limit).toBe(11);
   });
 
+  it('takes the best window mean as reference, so one lucky fast answer does not shrink the limit', () => {
+    const { limit, one, window, clock } = setup();
+    window(30);
+    expect(limit.limit).toBe(5);
+    // A window of 5 where one answer took 2 ms and the others 35: mean 28.4, within 1.5 x 30.
+    const startedAt = clock.t;
+    one(2, 'ok', startedAt);
+    for (let i = 0; i < 4; i++) one(35, 'ok', startedAt);
+    expect(limit.limit).toBe(6);
+    expect(limit.minRttMs).toBeCloseTo(28.4);
+  });
+
   it('ignores answers to requests sent under an older limit when judging a window', () => {
     const { limit, window, one, clock } = setup();
     window(20);

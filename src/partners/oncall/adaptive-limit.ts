@@ -17,7 +17,10 @@
  *   before the last decrease were already on their way and do not cut again.
  * - Never below `min`, never above `max`.
  *
- * The minimum answer time is a windowed minimum (the lower of this and the previous period of
+ * The reference ("best seen") is the lowest *window mean* answer time, not the lowest single
+ * answer: one lucky request on an idle moment would set a bar that ordinary jitter (a busy
+ * event loop, GC, a shared CPU) then breaks all the time, and the limit would shrink for
+ * nothing. It is also a windowed minimum (the lower of this and the previous period of
  * `minRttPeriodMs`), so a partner that becomes slower for good resets the reference instead of
  * pinning the limit at `min` for ever.
  */
@@ -98,7 +101,7 @@ export class AdaptiveLimit {
     return this.current;
   }
 
-  /** Best answer time of the last one to two periods; Infinity before the first success. */
+  /** Best window mean answer time of the last one to two periods; Infinity before the first window. */
   get minRttMs(): number {
     return Math.min(this.periodMin, this.previousPeriodMin);
   }
@@ -112,7 +115,6 @@ export class AdaptiveLimit {
       return this.setLimit(Math.floor(this.current / 2));
     }
 
-    this.observeRtt(s.rttMs);
     // An answer to a request sent under an older limit does not judge the current one.
     if (s.startedAt < this.windowStartedAt) return false;
     this.windowCount++;
@@ -121,6 +123,7 @@ export class AdaptiveLimit {
     if (this.windowCount < this.current) return false;
 
     const meanRtt = this.windowRttSum / this.windowCount;
+    this.observeRtt(meanRtt);
     const usedLimit = this.windowMaxInFlight >= this.current;
     if (meanRtt > this.tolerance * this.minRttMs) {
       return this.setLimit(Math.floor(this.current * this.latencyBackoff));
