@@ -99,11 +99,17 @@ export class FhirFeedChannel implements SyncChannel {
 
   status(): ChannelStatus {
     const every = `${this.deps.settings.intervalSeconds} s`;
+    let server = 'the sandbox FHIR EMR';
+    try {
+      server = this.serverBase;
+    } catch {
+      // Its address is known once the engine listens.
+    }
     return {
       name: this.name,
       kind: 'FHIR R4 change feed',
       state: !this.running ? 'stopped' : this.failing ? 'failing' : 'running',
-      detail: `${this.serverBase} every ${every}${this.subscribed ? `, rest-hook Subscriptions ${this.subscribed}` : ''}`,
+      detail: `${server} every ${every}${this.subscribed ? `, rest-hook Subscriptions ${this.subscribed}` : ''}`,
       ...this.counters,
       lastMessageAt: this.lastMessageAt,
       lastError: this.lastError,

@@ -138,6 +138,19 @@ describe('FHIR EMR sandbox: rest-hook Subscriptions', () => {
     const stats = (await send<{ subscriptions: { notifications: { failed: number; delivered: number } } }>('GET', `${base}/_admin/stats`)).body;
     expect(stats.subscriptions.notifications.failed).toBe(1);
 
+    // Versions arrive in order, even when one needs a retry.
+    const ordered = await subscribe('Patient?family=Ordered', '/ordered', { payload: 'application/fhir+json' });
+    failNext.push(500);
+    let o = (await send<Patient>('POST', `${base}/Patient`, { resourceType: 'Patient', name: [{ family: 'Ordered' }] })).body;
+    for (let i = 0; i < 4; i++) o = (await send<Patient>('PUT', `${base}/Patient/${o.id}`, { ...o, gender: i % 2 ? 'male' : 'female' })).body;
+    // (The failed answer may go to this Subscription or to the Patient one: a retry repeats a version.)
+    const versions = await until('five ordered versions', () => {
+      const v = received.filter((x) => x.path === '/ordered').map((x) => (JSON.parse(x.body) as Patient).meta?.versionId);
+      return v.includes('5') && v;
+    });
+    expect(versions.filter((v, i) => v !== versions[i - 1])).toEqual(['1', '2', '3', '4', '5']);
+    await send('DELETE', `${base}/Subscription/${ordered.body.id}`);
+
     // Deleted subscriptions notify no more.
     await send('DELETE', `${base}/Subscription/${full.body.id}`);
     await send('DELETE', `${base}/Subscription/${idOnly.body.id}`);

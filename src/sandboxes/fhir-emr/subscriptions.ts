@@ -22,8 +22,8 @@ import { matchesSearch, parseSearch, type ParsedSearch } from './search.js';
  *
  * Endpoints are checked like the OnCall sandbox's webhooks (loopback or
  * SANDBOX_WEBHOOK_ALLOWED_HOSTS, again at each connection). Deliveries never block the write
- * that caused them; a failed one (network error or non-2xx) is retried with backoff, then
- * counted as failed and noted in the Subscription's `error`.
+ * that caused them; they go out in order per Subscription; a failed one (network error or
+ * non-2xx) is retried with backoff, then counted as failed and noted in the Subscription's `error`.
  */
 
 export const SUBSCRIPTION_RETRY = {
@@ -44,6 +44,8 @@ interface Registered {
   headers: Record<string, string>;
   /** The FHIR base the notifications' URLs use (the one the client created it through). */
   base: string;
+  /** Deliveries in order: a notification waits for the previous one (and its retries). */
+  queue: Promise<void>;
 }
 
 export interface SubscriptionStats {
@@ -115,7 +117,7 @@ export class SubscriptionRegistry {
       channel: { ...channel },
     };
     delete resource.error;
-    this.subs.set(resource.id, { resource, type: typeName, query, headers, base });
+    this.subs.set(resource.id, { resource, type: typeName, query, headers, base, queue: Promise.resolve() });
     return resource;
   }
 
@@ -145,15 +147,41 @@ export class SubscriptionRegistry {
         ...sub.headers,
         'content-type': 'application/fhir+json; charset=utf-8',
       };
-      void this.attempt(sub, body, headers, 1);
+      // In order per Subscription, so a receiver never gets version 3 before version 2.
+      sub.queue = sub.queue.then(() => this.deliver(sub, body, headers)).catch(() => undefined);
     }
   }
 
-  private async attempt(sub: Registered, body: string, headers: Record<string, string>, attemptNo: number): Promise<void> {
-    if (this.closed) return;
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      timer.unref();
+      this.timers.add(timer);
+    });
+  }
+
+  private async deliver(sub: Registered, body: string, headers: Record<string, string>): Promise<void> {
+    for (let attemptNo = 1; ; attemptNo++) {
+      const agent = this.agent;
+      const failure = await this.attempt(sub, body, headers, agent);
+      // Delivered, or the registry was closed or reset meanwhile.
+      if (failure === null || this.closed || agent !== this.agent) return;
+      if (attemptNo >= this.retry.maxAttempts) {
+        this.stats.failed++;
+        sub.resource.error = `Last notification failed after ${attemptNo} attempts: ${failure}`;
+        return;
+      }
+      await this.sleep(this.retry.initialDelayMs * this.retry.factor ** (attemptNo - 1));
+    }
+  }
+
+  /** One POST; null when delivered, else why not (no content of the notification). */
+  private async attempt(sub: Registered, body: string, headers: Record<string, string>, agent: Agent): Promise<string | null> {
+    if (this.closed) return 'closed';
     this.stats.attempts++;
-    const agent = this.agent;
-    let failure: string;
     try {
       const res = await request(sub.resource.channel.endpoint ?? '', {
         method: 'POST',
@@ -167,24 +195,12 @@ export class SubscriptionRegistry {
       if (res.statusCode >= 200 && res.statusCode < 300) {
         this.stats.delivered++;
         delete sub.resource.error;
-        return;
+        return null;
       }
-      failure = `the endpoint answered HTTP ${res.statusCode}`;
+      return `the endpoint answered HTTP ${res.statusCode}`;
     } catch (e) {
-      failure = `the endpoint could not be reached (${(e as NodeJS.ErrnoException).code ?? 'network error'})`;
+      return `the endpoint could not be reached (${(e as NodeJS.ErrnoException).code ?? 'network error'})`;
     }
-    if (this.closed || agent !== this.agent) return;
-    if (attemptNo >= this.retry.maxAttempts) {
-      this.stats.failed++;
-      sub.resource.error = `Last notification failed after ${attemptNo} attempts: ${failure}`;
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.attempt(sub, body, headers, attemptNo + 1);
-    }, this.retry.initialDelayMs * this.retry.factor ** (attemptNo - 1));
-    timer.unref();
-    this.timers.add(timer);
   }
 
   /** Forgets every subscription and drops pending deliveries (the sandbox's reset). */
