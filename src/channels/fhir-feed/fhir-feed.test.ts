@@ -194,5 +194,13 @@ describe.each(DIALECTS)('FHIR change feed (%s)', (dialect) => {
     const full = await fetch(hook(token), { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body });
     expect(await full.json()).toMatchObject({ stored: 0, duplicates: 1 });
     expect(await allFhir()).toBe(n + 1);
+
+    // An empty notification (R4's "ping") makes the feed poll before it answers.
+    const pinged = await write<Patient>('POST', 'Patient', patient('Feedping'));
+    for (const headers of [{}, { 'content-type': 'application/fhir+json' }]) {
+      const ping = await fetch(hook(token), { method: 'POST', headers });
+      expect(ping.status).toBe(200);
+    }
+    expect(await stored(`Patient/${pinged.id}/_history/1`)).toHaveLength(1);
   }, 60_000);
 });
