@@ -66,6 +66,8 @@ describe('serve banner: every printed link answers', () => {
       const lines = banner.split('\n');
       expect(lines.find((l) => l.includes('FHIR API'))).toMatch(/\/fhir\/metadata\s/);
       expect(lines.find((l) => l.includes('OnCall target'))).toMatch(/\/sandbox\/oncall\/ \(sandbox\)$/);
+      // Issue 8: the inbound MLLP port is printed (0 asked for any free one).
+      expect(lines.find((l) => l.includes('HL7 inbound'))).toMatch(/MLLP 127\.0\.0\.1:[1-9]\d*\s.*sync into OnCall Health/);
       const urls = lines.flatMap((l) => l.replace(/POST https?:\/\/\S+/g, '').match(/https?:\/\/[^\s)]+/g) ?? []);
       expect(urls.length).toBeGreaterThanOrEqual(7);
       for (const url of urls) expect((await fetch(url)).status, url).toBe(200);

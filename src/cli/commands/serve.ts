@@ -51,6 +51,8 @@ export function registerServeCommand(program: Command): void {
       lines.push(...sandboxBannerLines(server));
       lines.push(fhirApiLine(server));
       lines.push(oncallTargetLine(server));
+      // The feed polls a FHIR base: printed with its slash, the address a browser can open.
+      if (server.sync.fhir) lines.push(`  FHIR feed     ${server.sync.fhir.status().detail.replace(/^(https?:\/\/\S*?[^/\s])(?=\s)/, '$1/')}`);
       const mllp = server.sync.mllp;
       if (mllp) {
         lines.push(`  HL7 inbound   MLLP ${mllp.host()}:${mllp.port()}${mllp.settings.tls ? ' (TLS)' : ''}   ADT and SIU ${server.sync.processor ? 'sync into OnCall Health' : 'are stored only (EHR_BRIDGE_SYNC=off)'}; messages: ${url}/sync`);
