@@ -5,9 +5,9 @@ import { Agent, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { createLogger, type Logger } from '../../logging/logger.js';
 import { PartnerError } from '../partner-error.js';
+import { AdaptiveLimit, type SampleOutcome } from './adaptive-limit.js';
 import { authMessage, errorForResponse, errorForSend, PARTNER, type RequestFacts } from './classify.js';
 import { ONCALL_CLIENT_DEFAULTS, ONCALL_MAX_PAGE_SIZE } from './config.js';
-import { AdaptiveLimit, type SampleOutcome } from './adaptive-limit.js';
 import {
   AppointmentCreateSchema,
   AppointmentPatchSchema,
@@ -40,8 +40,8 @@ import { SendError, sendOnce } from './send-once.js';
  * `requestsPerSecond` bound what the partner sees, retries included. The queue's concurrency
  * is not fixed: an AdaptiveLimit (adaptive-limit.ts, issue 8) starts it at 4 and moves it
  * between 1 and `concurrency` from each attempt's answer time and 429/503/timeouts, so the
- * client fills a fast partner and backs off a struggling one with no tuning. A 429 pauses the whole
- * queue for Retry-After: one throttled record must slow the whole engine, not only itself.
+ * client fills a fast partner and backs off a struggling one with no tuning. A 429 also pauses
+ * the whole queue for Retry-After: one throttled record must slow the whole engine, not only itself.
  * Failures are classified once (classify.ts); only transient ones are retried here. An
  * ambiguous POST is never repeated: the caller resolves it by lookup (lookup.ts).
  */
