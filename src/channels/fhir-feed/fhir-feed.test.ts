@@ -197,7 +197,7 @@ describe.each(DIALECTS)('FHIR change feed (%s)', (dialect) => {
 
     // An empty notification (R4's "ping") makes the feed poll before it answers.
     const pinged = await write<Patient>('POST', 'Patient', patient('Feedping'));
-    for (const headers of [{}, { 'content-type': 'application/fhir+json' }]) {
+    for (const headers of [{}, { 'content-type': 'application/fhir+json' }] as Record<string, string>[]) {
       const ping = await fetch(hook(token), { method: 'POST', headers });
       expect(ping.status).toBe(200);
     }

@@ -22,6 +22,12 @@ export interface ProcessorDeps {
   leases?: Leases;
   /** Poll for messages stored by other processes (and retries). Default 500 ms. */
   pollMs?: number;
+  /**
+   * Whether a newer version of the same record was already applied (a FHIR feed can store an
+   * older version after a newer one when a notification and a poll race): the message is then
+   * skipped, not applied over the newer state. Returns the reason in words, or null.
+   */
+  superseded?: (m: { id: number; channel: string; controlId: string }) => Promise<string | null>;
 }
 
 interface Waiting {
@@ -192,8 +198,13 @@ export class SyncProcessor implements SyncProcessorHandle {
       .where('status', '=', 'received')
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows ?? 0) !== 1) return;
-    const row = await db.selectFrom('messages').select(['channel', 'raw', 'event', 'attempts']).where('id', '=', m.id).executeTakeFirstOrThrow();
+    const row = await db.selectFrom('messages').select(['channel', 'raw', 'event', 'attempts', 'control_id']).where('id', '=', m.id).executeTakeFirstOrThrow();
     const trace = new Trace();
+    const newer = await this.d.superseded?.({ id: m.id, channel: row.channel, controlId: row.control_id });
+    if (newer) {
+      trace.decision(`Nothing to apply: ${newer}`);
+      return this.finish(m.id, 'ignored', trace, null);
+    }
     const decoded = decodeStored(this.d.decoders, { channel: row.channel, raw: row.raw, event: row.event });
     if (decoded.kind === 'nothing') {
       trace.decision(`Nothing to apply: ${decoded.reason}`);

@@ -3,6 +3,7 @@ import type { AppContext } from '../../server/context.js';
 import { EffectStore } from '../../effects/effect-store.js';
 import { LinkStore } from '../../links/link-store.js';
 import { Leases } from '../../store/repos/leases.js';
+import type { Db } from '../../store/db.js';
 import { MllpChannel } from './mllp-channel.js';
 import { SyncProcessor } from './processor.js';
 import { syncSettings } from './settings.js';
@@ -10,7 +11,7 @@ import { OncallPlacements } from './targets/oncall/defaults.js';
 import { OncallSyncTarget } from './targets/oncall/oncall-sync-target.js';
 import { hl7Decoder, type ChannelDecoder } from './to-events.js';
 import type { SyncChannel } from './channel.js';
-import { createFhirFeedChannel, FEED_CHANNEL, fhirMessageToEvents } from '../../channels/fhir-feed/index.js';
+import { createFhirFeedChannel, FEED_CHANNEL, fhirFeedSettings, fhirMessageToEvents } from '../../channels/fhir-feed/index.js';
 import { FhirFeedMessageError } from '../../channels/fhir-feed/to-events.js';
 
 export interface SyncSetupOptions {
@@ -25,6 +26,27 @@ export interface SyncSetup {
   mllp: MllpChannel | undefined;
   processor: SyncProcessor | undefined;
   fhir: SyncChannel | undefined;
+}
+
+/**
+ * A FHIR feed message whose resource already had a newer version applied: control ids are
+ * `Type/id/_history/vid` and the sandbox and most servers number versions 1, 2, 3...; a server
+ * with opaque version ids is compared by what it stored last (then nothing is skipped).
+ */
+async function newerFhirVersionApplied(db: Db, m: { id: number; controlId: string }): Promise<string | null> {
+  const match = /^(\w+\/[^/]+)\/_history\/(\d+)$/.exec(m.controlId);
+  if (!match) return null;
+  const [, resource, vid] = match;
+  const rows = await db
+    .selectFrom('messages')
+    .select('control_id')
+    .where('channel', '=', FEED_CHANNEL)
+    .where('control_id', 'like', `${resource}/_history/%`)
+    .where('status', '=', 'processed')
+    .where('id', '!=', m.id)
+    .execute();
+  const newest = Math.max(0, ...rows.map((r) => Number(/\/_history\/(\d+)$/.exec(r.control_id)?.[1] ?? 0)));
+  return newest > Number(vid) ? `version ${vid} is older than version ${newest}, already applied` : null;
 }
 
 /** FHIR feed messages: one resource version (an Appointment with its Patients) each. */
@@ -70,6 +92,7 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
       concurrency: settings.concurrency,
       maxAttempts: settings.maxAttempts,
       ...(ctx.store.dialect === 'postgres' ? { leases: new Leases(ctx.store.db, 60_000) } : {}),
+      superseded: (m) => (m.channel === FEED_CHANNEL ? newerFhirVersionApplied(ctx.store.db, m) : Promise.resolve(null)),
     });
     sync.setProcessor(processor);
   }
@@ -78,7 +101,7 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
     mllp = new MllpChannel(listenerSettings, ctx.store, () => sync.wake(), ctx.logger);
     sync.addChannel(mllp);
   }
-  const fhir = opts.fhirFeed ? createFhirFeedChannel(ctx) : null;
+  const fhir = opts.fhirFeed ? createFhirFeedChannel(ctx, fhirFeedSettings(env)) : null;
   if (fhir) sync.addChannel(fhir);
   await sync.start();
   return { mllp, processor, fhir: fhir ?? undefined };
