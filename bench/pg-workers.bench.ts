@@ -30,7 +30,7 @@ const ROWS = Number(process.argv[2] ?? 4000);
 const DEAD_AFTER_SECONDS = Number(process.argv[3] ?? 60);
 const WORKER_COUNTS = [1, 2, 4];
 const LATENCY_MS = 20;
-/** ONCALL_CONCURRENCY's default: each engine process opens at most this many requests at once. */
+/** Set as ONCALL_CONCURRENCY (the adaptive client's ceiling) so each process opens at most this many at once. */
 const PER_PROCESS_CONNECTIONS = 8;
 const KEY = 'oncall-sandbox-key';
 
@@ -128,6 +128,7 @@ async function cluster(n: number) {
     EHR_BRIDGE_EHR_MLLP_PORT: '0',
     ONCALL_BASE_URL: oncall,
     ONCALL_API_KEY: KEY,
+    ONCALL_CONCURRENCY: String(PER_PROCESS_CONNECTIONS),
     PORT: '0',
   };
   const keyProc = startCli(['api-keys', 'create', '--name', 'bench'], env);

@@ -59,6 +59,7 @@ export class SyncProcessor implements SyncProcessorHandle {
   private readonly inflight = new Map<number, Promise<void>>();
   private readonly backoff = new Map<string, number>();
   private pausedUntil = 0;
+  private woken = false;
   private lastError: string | null = null;
   readonly stats = { processed: 0, failed: 0, retried: 0, partnerCalls: 0 };
 
@@ -83,7 +84,10 @@ export class SyncProcessor implements SyncProcessorHandle {
   wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
-    w?.();
+    // Woken while not asleep (reading waiting messages): the next sleep is skipped, so a
+    // message stored during that read is not left for the next poll.
+    if (w) w();
+    else this.woken = true;
   }
 
   /** The last processor-wide problem (refused credentials), for the Sync page. */
@@ -94,6 +98,7 @@ export class SyncProcessor implements SyncProcessorHandle {
   private async run(): Promise<void> {
     const pollMs = this.d.pollMs ?? 500;
     while (this.running) {
+      this.woken = false;
       let started = 0;
       if (Date.now() >= this.pausedUntil) {
         try {
@@ -104,7 +109,7 @@ export class SyncProcessor implements SyncProcessorHandle {
       }
       if (!this.running) break;
       // Sleep until woken (a new message, a finished one) or the poll interval.
-      if (started === 0 || this.inflight.size >= this.d.concurrency) {
+      if ((started === 0 || this.inflight.size >= this.d.concurrency) && !this.woken) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, pollMs);
           this.wakeUp = () => {
@@ -123,6 +128,8 @@ export class SyncProcessor implements SyncProcessorHandle {
     const waiting = await this.waiting();
     const blocked = new Set<string>();
     const now = Date.now();
+    // Expired pauses go, so the map stays as small as the patients currently failing.
+    for (const [k, until] of this.backoff) if (until <= now) this.backoff.delete(k);
     let started = 0;
     for (const m of waiting) {
       if (this.inflight.has(m.id)) {
