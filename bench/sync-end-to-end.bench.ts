@@ -82,6 +82,18 @@ const lat = rows
   .sort((a, b) => a - b);
 const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
 const failed = rows.filter((r) => r.status === 'failed').length;
+// Partner calls per message kind, from the trace (each call the processor made is recorded).
+const perEvent = await server.ctx.store.db
+  .selectFrom('messages as m')
+  .leftJoin('message_events as e', (j) => j.onRef('e.message_id', '=', 'm.id').on('e.kind', '=', 'call'))
+  .select(['m.message_type', 'm.event'])
+  .select((eb) => [eb.fn.count<string | number>('e.id').as('calls'), eb.fn.count<string | number>('m.id').distinct().as('messages')])
+  .where('m.channel', '=', 'mllp')
+  .groupBy(['m.message_type', 'm.event'])
+  .execute();
+const updateRows = perEvent.filter((r) => r.message_type === 'ADT' && ['A08', 'A31'].includes(r.event));
+const updateCalls = updateRows.reduce((a, r) => a + Number(r.calls), 0);
+const updateMsgs = updateRows.reduce((a, r) => a + Number(r.messages), 0);
 const k = feed.kinds as Record<string, number>;
 const updates = Object.entries(k).filter(([name]) => /update/i.test(name)).reduce((a, [, v]) => a + v, 0);
 const naive = count; // one call per message: a PATCH per update, a POST/PATCH per SIU and new patient
@@ -90,6 +102,8 @@ console.log(`sync end to end (${values.dialect}), ${count} messages at ${rate}/s
 console.log(`  sent in ${(sentMs / 1000).toFixed(1)} s (${summary.aa} AA), all applied after ${(doneMs / 1000).toFixed(1)} s; failed ${failed}`);
 console.log(`  ACK -> applied in OnCall: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${lat.at(-1)} ms`);
 console.log(`  partner calls: ${calls} for ${count} messages (${(calls / count).toFixed(2)} per message); naive one call per message: ${naive}`);
+console.log(`  patient updates (ADT A08/A31): ${updateMsgs} messages, ${updateCalls} partner calls (${(updateCalls / Math.max(1, updateMsgs)).toFixed(2)} per update); naive approach, one PATCH per update: ${updateMsgs} calls (1.00 per update)`);
+console.log(`  per message kind: ${perEvent.map((r) => `${r.message_type}^${r.event} ${(Number(r.calls) / Number(r.messages)).toFixed(2)}`).join(', ')}`);
 console.log(`  feed: ${JSON.stringify(k)} (patient updates: ${updates})`);
 console.log(`  memory: rss ${(rssStart / 2 ** 20).toFixed(0)} MiB at start, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB at the end`);
 await server.close();
