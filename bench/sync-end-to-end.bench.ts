@@ -27,6 +27,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '200' },
     latency: { type: 'string', default: '20' },
     dialect: { type: 'string', default: 'sqlite' },
+    concurrency: { type: 'string', default: '' },
   },
 });
 const count = Number(values.count);
@@ -42,7 +43,7 @@ if (values.dialect === 'postgres') {
 }
 const server = await startServer(
   { port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } },
-  {},
+  values.concurrency ? { EHR_BRIDGE_SYNC_CONCURRENCY: values.concurrency } : {},
   { mllp: { port: 0 } },
 );
 const base = `${server.ctx.engineUrl}/sandbox/oncall`;
@@ -105,6 +106,8 @@ console.log(`  partner calls: ${calls} for ${count} messages (${(calls / count).
 console.log(`  patient updates (ADT A08/A31): ${updateMsgs} messages, ${updateCalls} partner calls (${(updateCalls / Math.max(1, updateMsgs)).toFixed(2)} per update); naive approach, one PATCH per update: ${updateMsgs} calls (1.00 per update)`);
 console.log(`  per message kind: ${perEvent.map((r) => `${r.message_type}^${r.event} ${(Number(r.calls) / Number(r.messages)).toFixed(2)}`).join(', ')}`);
 console.log(`  feed: ${JSON.stringify(k)} (patient updates: ${updates})`);
+const cs = server.ctx.oncall().stats() as unknown as Record<string, unknown>;
+console.log(`  OnCall client: concurrency limit ${String(cs.concurrencyLimit)} of ${String(cs.concurrencyMax)}`);
 console.log(`  memory: rss ${(rssStart / 2 ** 20).toFixed(0)} MiB at start, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB at the end`);
 await server.close();
 await drop?.();

@@ -36,6 +36,7 @@ interface Waiting {
 }
 
 const FETCH = 500;
+const READ_GAP_MS = 15;
 const AUTH_PAUSE_MS = 30_000;
 
 /**
@@ -60,6 +61,7 @@ export class SyncProcessor implements SyncProcessorHandle {
   private readonly backoff = new Map<string, number>();
   private pausedUntil = 0;
   private woken = false;
+  private lastRead = 0;
   private lastError: string | null = null;
   readonly stats = { processed: 0, failed: 0, retried: 0, partnerCalls: 0 };
 
@@ -125,6 +127,11 @@ export class SyncProcessor implements SyncProcessorHandle {
   private async startReady(): Promise<number> {
     const free = this.d.concurrency - this.inflight.size;
     if (free <= 0) return 0;
+    // Every stored and every finished message wakes the processor: reading the waiting list at
+    // most every READ_GAP_MS gathers those wakes into one query (it was a third of the CPU).
+    const gap = this.lastRead + READ_GAP_MS - Date.now();
+    if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+    this.lastRead = Date.now();
     const waiting = await this.waiting();
     const blocked = new Set<string>();
     const now = Date.now();

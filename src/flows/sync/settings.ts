@@ -16,7 +16,7 @@ import { z } from 'zod';
  * | EHR_BRIDGE_SYNC_TYPE_BY_CODE               | {} JSON: EMR appointment type code -> online, inperson, phone or message |
  * | EHR_BRIDGE_SYNC_PARTICIPANT_EMAIL_FALLBACK | provider (or an address, or none) |
  * | EHR_BRIDGE_SYNC_TIME_ZONE                  | UTC: zone of HL7 times written without an offset |
- * | EHR_BRIDGE_SYNC_CONCURRENCY                | 8 patients applied at once per process |
+ * | EHR_BRIDGE_SYNC_CONCURRENCY                | 32 patients applied at once per process |
  * | EHR_BRIDGE_SYNC_MAX_ATTEMPTS               | 10 tries of a message on temporary failures |
  */
 const onOff = (def: boolean) =>
@@ -45,7 +45,7 @@ export const syncSettingsSchema = z.object({
   typeByCode: jsonRecord(z.enum(['online', 'inperson', 'phone', 'message'])),
   participantEmailFallback: z.union([z.literal('provider'), z.literal('none'), z.string().email()]).default('provider'),
   timeZone: z.string().min(1).default('UTC'),
-  concurrency: z.coerce.number().int().min(1).max(64).default(8),
+  concurrency: z.coerce.number().int().min(1).max(256).default(32),
   maxAttempts: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type SyncSettings = z.infer<typeof syncSettingsSchema>;
