@@ -1,14 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { OncallClient } from '../../src/partners/oncall/client.js';
-import { oncallSandboxApiKey } from '../../src/sandboxes/embedded.js';
+import type { RunningServer } from '../../src/server/start.js';
+import type { OncallClient } from '../../src/partners/oncall/client.js';
 import { checkOncall, generateFeed, sendFeed } from '../../src/sandboxes/emr-feed/index.js';
 import { MllpConnection } from '../../src/mllp/client.js';
 import { MessageStore } from '../../src/messages/message-store.js';
-import { createPgDatabase, DIALECTS } from '../helpers/stores.js';
+import { DIALECTS } from '../helpers/stores.js';
+import { startSyncServer, type SyncServer } from '../helpers/sync-server.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -19,31 +18,16 @@ const SAMPLES = '../shared/data/hl7v2';
 
 for (const dialect of DIALECTS) {
   describe(`EMR feed and shared samples to OnCall (${dialect})`, { timeout: 300_000 }, () => {
-    let dir: string;
+    let h: SyncServer;
     let server: RunningServer;
     let client: OncallClient;
-    let dropPg: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'ehrb-feed-'));
-      let databaseUrl = join(dir, 'db.sqlite');
-      if (dialect === 'postgres') {
-        const pg = await createPgDatabase();
-        databaseUrl = pg.url;
-        dropPg = pg.drop;
-      }
-      server = await startServer(
-        { port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } },
-        {},
-        { mllp: { port: 0 } },
-      );
-      client = new OncallClient({ baseUrl: `${server.ctx.engineUrl}/sandbox/oncall`, apiKey: oncallSandboxApiKey(server.ctx.config), concurrency: 4, requestsPerSecond: 0, timeoutMs: 10_000, maxRetries: 2 });
+      h = await startSyncServer(dialect, { mllp: { port: 0 } });
+      ({ server, client } = h);
     });
     afterAll(async () => {
-      await client?.close();
-      await server?.close();
-      await dropPg?.();
-      rmSync(dir, { recursive: true, force: true });
+      await h?.close();
     });
 
     const settled = () =>

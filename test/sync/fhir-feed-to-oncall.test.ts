@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Appointment, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { OncallClient } from '../../src/partners/oncall/client.js';
-import { oncallSandboxApiKey } from '../../src/sandboxes/embedded.js';
-import { createPgDatabase, DIALECTS } from '../helpers/stores.js';
+import type { RunningServer } from '../../src/server/start.js';
+import type { OncallClient } from '../../src/partners/oncall/client.js';
+import { DIALECTS } from '../helpers/stores.js';
+import { startSyncServer, type SyncServer } from '../helpers/sync-server.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -16,29 +13,18 @@ import { until } from '../helpers/until.js';
  */
 for (const dialect of DIALECTS) {
   describe(`FHIR change feed to OnCall (${dialect})`, { timeout: 180_000 }, () => {
-    let dir: string;
+    let h: SyncServer;
     let server: RunningServer;
     let client: OncallClient;
-    let drop: (() => Promise<void>) | undefined;
     let emr: string;
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'ehrb-fhir-sync-'));
-      let databaseUrl = join(dir, 'db.sqlite');
-      if (dialect === 'postgres') ({ url: databaseUrl, drop } = await createPgDatabase());
-      server = await startServer(
-        { port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } },
-        { EHR_BRIDGE_FHIR_FEED_INTERVAL_SECONDS: '0.5' },
-        { fhirFeed: true },
-      );
+      h = await startSyncServer(dialect, { fhirFeed: true }, { EHR_BRIDGE_FHIR_FEED_INTERVAL_SECONDS: '0.5' });
+      ({ server, client } = h);
       emr = `${server.ctx.engineUrl}/sandbox/fhir-emr`;
-      client = new OncallClient({ baseUrl: `${server.ctx.engineUrl}/sandbox/oncall`, apiKey: oncallSandboxApiKey(server.ctx.config), concurrency: 4, requestsPerSecond: 0, timeoutMs: 10_000, maxRetries: 2 });
     });
     afterAll(async () => {
-      await client?.close();
-      await server?.close();
-      await drop?.();
-      rmSync(dir, { recursive: true, force: true });
+      await h?.close();
     });
 
     const write = async <T>(method: string, path: string, body: unknown): Promise<T> => {

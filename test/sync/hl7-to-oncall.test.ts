@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MllpConnection } from '../../src/mllp/client.js';
-import { startServer, type RunningServer } from '../../src/server/start.js';
-import { OncallClient } from '../../src/partners/oncall/client.js';
-import { oncallSandboxApiKey } from '../../src/sandboxes/embedded.js';
+import type { RunningServer } from '../../src/server/start.js';
+import type { OncallClient } from '../../src/partners/oncall/client.js';
 import { LinkStore } from '../../src/links/link-store.js';
 import { MessageStore } from '../../src/messages/message-store.js';
-import { createPgDatabase, DIALECTS } from '../helpers/stores.js';
+import { DIALECTS } from '../helpers/stores.js';
+import { startSyncServer, type SyncServer } from '../helpers/sync-server.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -35,34 +32,19 @@ const siu = (event: string, apptId: string, start: string, p: string, status = '
 
 for (const dialect of DIALECTS) {
   describe(`HL7 v2 over MLLP to OnCall (${dialect})`, { timeout: 120_000 }, () => {
-    let dir: string;
+    let h: SyncServer;
     let server: RunningServer;
     let conn: MllpConnection;
     let client: OncallClient;
-    let dropPg: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'ehrb-sync-'));
-      let databaseUrl = join(dir, 'db.sqlite');
-      if (dialect === 'postgres') {
-        const pg = await createPgDatabase();
-        databaseUrl = pg.url;
-        dropPg = pg.drop;
-      }
-      server = await startServer(
-        { port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } },
-        {},
-        { mllp: { port: 0 } },
-      );
+      h = await startSyncServer(dialect, { mllp: { port: 0 } });
+      ({ server, client } = h);
       conn = new MllpConnection({ host: '127.0.0.1', port: server.sync.mllp!.port()!, connectTimeoutMs: 5000, ackTimeoutMs: 10_000 });
-      client = new OncallClient({ baseUrl: `${server.ctx.engineUrl}/sandbox/oncall`, apiKey: oncallSandboxApiKey(server.ctx.config), concurrency: 4, requestsPerSecond: 0, timeoutMs: 10_000, maxRetries: 2 });
     });
     afterAll(async () => {
       conn?.close();
-      await client?.close();
-      await server?.close();
-      await dropPg?.();
-      rmSync(dir, { recursive: true, force: true });
+      await h?.close();
     });
 
     const send = async (m: Buffer) => {
