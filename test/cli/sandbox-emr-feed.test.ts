@@ -64,7 +64,7 @@ describe('CLI: sandbox emr-feed', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^EMR feed to 127\\.0\\.0\\.1:${port}: 25 messages, 4 patients, seed cli-text \\(clinic time zone [A-Za-z_/]+\\)$`));
-    expect(lines[1]).toMatch(/^Sent 25 of 25: AA 25, AE 0, AR 0, resent 0 \(\d+\.\d s, [\d,]+ messages\/s\)$/);
+    expect(lines[1]).toMatch(/^Acknowledged 25 of 25: AA 25, AE 0, AR 0; 0 sent again after no answer \(\d+\.\d s, [\d,]+ messages\/s\)$/);
     const m = /^Expectation: (\d+) contacts \((\d+) merged\), (\d+) appointments -> (.+ehr-bridge-emr-feed-cli-text\.json)$/.exec(lines[2] ?? '');
     expect(m, lines[2]).not.toBeNull();
     const written = JSON.parse(readFileSync(m![4]!, 'utf8')) as FeedExpectation;
@@ -81,7 +81,7 @@ describe('CLI: sandbox emr-feed', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const r = await run(['--to', `127.0.0.1:${deadPort}`, '--count', '5', '--seed', 'cli-dead', '--expect-out', join(dir, 'dead.json')]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^Sent 1 of 5: AA 0, AE 0, AR 0, resent 4 /m);
+    expect(r.stdout).toMatch(/^Acknowledged 0 of 5: AA 0, AE 0, AR 0; 4 sent again after no answer /m);
     expect(r.stderr).toMatch(/^ehr-bridge emr-feed: stopped at message 1 of 5 \(ADT\^A(04|28), control id EF\w+\): no ACK after 5 attempts \(.*ECONNREFUSED.*\)\. 0 accepted before it/);
   }, 60_000);
 

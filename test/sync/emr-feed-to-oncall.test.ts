@@ -62,8 +62,10 @@ for (const dialect of DIALECTS) {
       }
       await settled();
       const store = new MessageStore(server.ctx.store.db, server.ctx.store.dialect);
-      const failed = await store.list({ status: 'failed' });
-      expect(failed.items.map((m) => `${m.messageType}^${m.event}: ${m.error}`)).toEqual([]);
+      for (const status of ['failed', 'rejected'] as const) {
+        const bad = await store.list({ status });
+        expect(bad.items.map((m) => `${status} ${m.messageType}^${m.event}: ${m.error}`)).toEqual([]);
+      }
       // Each sample patient (PID-3 of type MR) has its contact.
       const ids = new Set<string>();
       for await (const c of client.contacts()) {

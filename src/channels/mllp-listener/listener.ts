@@ -155,6 +155,9 @@ export class MllpListener {
       ? null
       : buildInboundAck(result.kind === 'accepted' ? { ...result, events: [] } : result, raw, {
           controlId: hash.slice(0, MAX_CONTROL_ID_LENGTH).toUpperCase(),
+          // MSH-7 of the ACK in UTC (+0000), not the EHR delivery's Europe/Paris default: the
+          // inbound sync's times default to UTC too (EHR_BRIDGE_SYNC_TIME_ZONE).
+          timeZone: 'UTC',
         });
     const incoming = toIncoming(this.channel, raw, result, ack, { remoteAddress: remote.address, sizeBytes, contentHash: hash });
     let receipt;

@@ -75,13 +75,19 @@ async function runEmrFeed(opts: EmrFeedOptions): Promise<number> {
     const seconds = summary.elapsedMs / 1000;
     const perSecond = seconds > 0 ? Math.round(summary.sent / seconds) : summary.sent;
     say(
-      `Sent ${fmt(summary.sent)} of ${fmt(summary.total)}: AA ${fmt(summary.aa)}, AE ${fmt(summary.ae)}, AR ${fmt(summary.ar)}, resent ${fmt(summary.resent)} (${seconds.toFixed(1)} s, ${fmt(perSecond)} messages/s)`,
+      `Acknowledged ${fmt(summary.aa + summary.ae + summary.ar)} of ${fmt(summary.total)}: AA ${fmt(summary.aa)}, AE ${fmt(summary.ae)}, AR ${fmt(summary.ar)}; ${fmt(summary.resent)} sent again after no answer (${seconds.toFixed(1)} s, ${fmt(perSecond)} messages/s)`,
     );
     say(`Expectation: ${fmt(contacts.length)} contacts (${fmt(merged)} merged), ${fmt(appointments)} appointments -> ${expectPath}`);
   }
   const stop = summary.stopped;
   if (!stop) return 0;
-  const why = stop.ack ? `the listener answered ${stop.ack}: ${stop.reason}` : stop.reason;
+  // An AR for the message type usually means the feed reached another listener (the sandbox EHR
+  // receiver on 2575 takes only ORU/MDM): say which port the engine's sync listens on.
+  const hint =
+    stop.ack === 'AR' && /message type|event/i.test(stop.reason)
+      ? ' Is --to the engine\'s HL7 inbound port? `npm start` prints it on the "HL7 inbound" line (2576 by default; 2575 is the sandbox EHR receiver).'
+      : '';
+  const why = (stop.ack ? `the listener answered ${stop.ack}: ${stop.reason}` : stop.reason) + hint;
   process.stderr.write(
     `ehr-bridge emr-feed: stopped at message ${fmt(stop.index + 1)} of ${fmt(summary.total)} (${stop.type}, control id ${stop.controlId}): ${why}. ` +
       `${fmt(summary.aa)} accepted before it; the expectation covers the whole feed, so OnCall will not match it.\n`,

@@ -225,8 +225,10 @@ export class SyncProcessor implements SyncProcessorHandle {
       return this.finish(m.id, 'ignored', trace, null);
     }
     if (decoded.kind === 'refused') {
+      // Content that cannot be used is *rejected*, as on arrival: reprocessing a refused message
+      // with the same configuration leaves it refused, not failed (failed can succeed on a retry).
       trace.error(decoded.reason);
-      return this.finish(m.id, 'failed', trace, decoded.reason);
+      return this.finish(m.id, 'rejected', trace, decoded.reason);
     }
     trace.parsed({
       events: decoded.events.map((e) => ({ ...e })),
@@ -282,7 +284,7 @@ export class SyncProcessor implements SyncProcessorHandle {
     await this.writeTrace(m.id, trace);
   }
 
-  private async finish(id: number, status: 'processed' | 'failed' | 'ignored', trace: Trace, error: string | null): Promise<void> {
+  private async finish(id: number, status: 'processed' | 'failed' | 'ignored' | 'rejected', trace: Trace, error: string | null): Promise<void> {
     await this.d.db.transaction().execute(async (trx) => {
       await this.writeTrace(id, trace, trx);
       await trx

@@ -333,15 +333,22 @@ export class OncallSyncTarget implements SyncTarget {
   /** Runs one partner call and records it in the trace (method, path, status, time). */
   private async timed<T>(c: ApplyContext, method: string, url: string, fn: () => Promise<T>, note?: string): Promise<T> {
     const t0 = performance.now();
+    const path = apiPath(url);
     try {
       const r = await fn();
-      c.trace.call(method, url, method === 'POST' ? 201 : 200, Math.round(performance.now() - t0), note);
+      c.trace.call(method, path, method === 'POST' ? 201 : 200, Math.round(performance.now() - t0), note);
       return r;
     } catch (e) {
-      c.trace.call(method, url, isPartnerError(e) ? (e.status ?? null) : null, Math.round(performance.now() - t0), note);
+      c.trace.call(method, path, isPartnerError(e) ? (e.status ?? null) : null, Math.round(performance.now() - t0), note);
       throw e;
     }
   }
+}
+
+/** `/contacts/17/` whatever the base (`https://api…/contacts/17/`, `/sandbox/oncall/contacts/17/`). */
+function apiPath(url: string): string {
+  const m = /\/(?:contacts|appointments|participants|providers|divisions)\/.*$/.exec(url.split('?')[0] ?? url);
+  return m ? m[0] : url;
 }
 
 function mapped<T>(fn: () => T): T {
