@@ -36,7 +36,7 @@ const statusOf = async (id: number): Promise<MessageStatus> => (await store.get(
 async function failWithTrace(id: number): Promise<void> {
   // A processor in this engine may take the message first: wait for it to let go.
   if (processorRuns) await until(async () => (await statusOf(id)) !== 'received', 30_000, 'the processor to let go of the message');
-  await store.addTrace(id, 'parsed', { events: [{ kind: 'patient-upsert', emrId: 'MRN-E2E-1' }] });
+  await store.addTrace(id, 'parsed', { events: [{ type: 'patient-upsert', emrPatientId: 'MRN-E2E-1', patient: { resourceType: 'Patient', name: [{ family: 'E2E' }] } }] });
   await store.addTrace(id, 'decision', { summary: 'PATCH of email and phone (other fields unchanged)' });
   await store.addTrace(id, 'call', { method: 'PATCH', path: '/contacts/17', status: 500, ms: 42 });
   await store.addTrace(id, 'error', 'OnCall answered 500 Internal Server Error');
@@ -93,6 +93,8 @@ describe('the Sync page on a laptop', () => {
     const text = await card.innerText();
     expect(text).toContain('Running');
     expect(text).toContain(`port ${channel.port}`);
+    // A connection count, when the detail has one, is in words (never "connection(s)").
+    expect(text).not.toContain('connection(s)');
     expect(text).toMatch(/Messages received\s+4/);
     expect(text).toMatch(/Refused\s+1/);
     expect(text).toMatch(/Last message\s+(just now|\d+ s ago)/);
@@ -102,6 +104,18 @@ describe('the Sync page on a laptop', () => {
     expect(await row(page, ids.failed).innerText()).toContain('ADT^A08 Patient updated');
     expect(await row(page, ids.failed).innerText()).toContain('Failed');
     expect(await row(page, ids.failed).innerText()).toContain('MRN-E2E-1');
+    expect(await row(page, ids.failed).innerText()).toContain('HL7 (MLLP)');
+    // Control ids and sources stay on one line each (one line of text: its height is its line height).
+    const oneLine = await messagesTable(page).evaluate((t) =>
+      Array.from(t.querySelectorAll('tbody tr')).flatMap((tr) =>
+        [5, 4].map((i) => {
+          const el = tr.children[i]!.firstElementChild as HTMLElement;
+          return el.getBoundingClientRect().height <= parseFloat(getComputedStyle(el).lineHeight) * 1.5;
+        }),
+      ),
+    );
+    expect(oneLine.length).toBeGreaterThan(0);
+    expect(oneLine.every(Boolean)).toBe(true);
     expect(await row(page, ids.ignored).innerText()).toContain('Ignored (nothing to do)');
     expect(await row(page, ids.ignored).innerText()).toContain('ADT^A03 Patient discharged');
     expect(await row(page, ids.refused).innerText()).toContain('Refused');
@@ -112,7 +126,7 @@ describe('the Sync page on a laptop', () => {
     await page.screenshot({ path: join(SHOTS, 'laptop-sync.png'), fullPage: true });
     await fitsTheScreen(page);
     expect(await axeViolations(page)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('filters by status and by patient id', async () => {
     const { page } = b;
@@ -130,7 +144,7 @@ describe('the Sync page on a laptop', () => {
     await poll(() => page.getByTestId('no-messages').innerText()).toBe('No message matches.');
     await page.getByRole('button', { name: 'Clear the filters' }).click();
     await poll(() => messagesTable(page).locator('[data-message-id]').count()).toBe(5);
-  }, 60_000);
+  }, 120_000);
 
   it("opens a failed message: its header, ACK, segments one a line, and what happened", async () => {
     const { page } = b;
@@ -152,7 +166,15 @@ describe('the Sync page on a laptop', () => {
     const events = page.getByTestId('trace-event');
     await poll(async () => (await events.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).slice(-4)).toEqual(['parsed', 'decision', 'call', 'error']);
     const n = await events.count();
-    expect(await events.nth(n - 4).innerText()).toContain('patient-upsert');
+    const readAs = events.nth(n - 4);
+    expect(await readAs.innerText()).toContain('Patient MRN-E2E-1 new or updated');
+    // No internal JSON in sight: the FHIR resources are folded away until asked for.
+    expect(await readAs.innerText()).not.toMatch(/patient-upsert|emrPatientId/);
+    const fhir = readAs.getByRole('region', { name: 'The FHIR resources' });
+    expect(await fhir.isVisible()).toBe(false);
+    await readAs.getByText('Show the FHIR resources').click();
+    await poll(() => fhir.isVisible()).toBe(true);
+    expect(await fhir.innerText()).toContain('"resourceType": "Patient"');
     expect(await events.nth(n - 3).innerText()).toContain('PATCH of email and phone (other fields unchanged)');
     expect(await events.nth(n - 2).innerText()).toMatch(/PATCH \/contacts\/17\s+answered 500 in 42 ms/);
     expect(await events.nth(n - 1).innerText()).toContain('OnCall answered 500 Internal Server Error');
@@ -161,7 +183,7 @@ describe('the Sync page on a laptop', () => {
     await fitsTheScreen(page);
     expect(await axeViolations(page)).toEqual([]);
     expect(b.csp.violations).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('reprocesses one failed message from the list: it shows as waiting', async () => {
     const { page } = b;
@@ -176,7 +198,7 @@ describe('the Sync page on a laptop', () => {
     expect(trace.find((e) => e.kind === 'decision' && (e.detail as { action?: string }).action === 'reprocess requested')).toMatchObject({ detail: { by: 'admin', from: 'failed' } });
     // The other failed message is untouched.
     expect(await statusOf(ids.failed2)).toBe('failed');
-  }, 60_000);
+  }, 120_000);
 
   it('reprocesses all failed messages only once confirmed', async () => {
     const { page } = b;
@@ -199,7 +221,7 @@ describe('the Sync page on a laptop', () => {
       // Nothing failed is left: the bulk button goes away.
       await all.waitFor({ state: 'detached' });
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the Sync page on a phone', () => {
@@ -214,6 +236,19 @@ describe('the Sync page on a phone', () => {
       await row(page, ids.ignored).waitFor();
       // A stack of cards, not a <table>.
       expect(await messagesTable(page).evaluate((el) => el.tagName)).toBe('DIV');
+      // The filters are folded behind one button, which counts those set.
+      const filters = page.getByRole('button', { name: 'Filters', exact: true });
+      expect(await filters.getAttribute('aria-expanded')).toBe('false');
+      expect(await page.getByRole('textbox', { name: 'Patient id (EMR)' }).isVisible()).toBe(false);
+      await filters.click();
+      await page.getByRole('textbox', { name: 'Patient id (EMR)' }).fill('MRN-E2E-3');
+      await poll(() => messagesTable(page).locator('[data-message-id]').count()).toBe(1);
+      await page.getByRole('button', { name: 'Filters (1 set)' }).click();
+      expect(await page.getByRole('textbox', { name: 'Patient id (EMR)' }).isVisible()).toBe(false);
+      await page.getByRole('button', { name: 'Filters (1 set)' }).click();
+      await page.getByRole('button', { name: 'Clear the filters' }).click();
+      await poll(() => messagesTable(page).locator('[data-message-id]').count()).toBe(5);
+      await page.getByRole('button', { name: 'Filters', exact: true }).click();
       await page.screenshot({ path: join(SHOTS, 'phone-sync.png'), fullPage: true });
       await fitsTheScreen(page);
       expect(await axeViolations(page)).toEqual([]);
@@ -221,11 +256,25 @@ describe('the Sync page on a phone', () => {
       await page.goto(`${b.server.url}/sync/messages/${ids.refused}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       expect(await page.locator('main').innerText()).toContain('Refused');
+      // The refusal's reason is said once, in the "Why" box, not again as JSON in the trace.
+      expect(await page.locator('main').innerText()).not.toMatch(/"outcome"|"errors"/);
       await page.screenshot({ path: join(SHOTS, 'phone-message.png'), fullPage: true });
+      await fitsTheScreen(page);
+      expect(await axeViolations(page)).toEqual([]);
+
+      // HL7 one segment a line: the block scrolls sideways, the page does not.
+      await page.goto(`${b.server.url}/sync/messages/${ids.failed2}`);
+      const raw = page.getByRole('region', { name: 'The message as received' });
+      await raw.waitFor();
+      expect((await raw.innerText()).split('\n').map((l) => l.slice(0, 3))).toEqual(['MSH', 'EVN', 'PID', 'PV1']);
+      const lineHeight = await raw.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+      expect(await raw.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+      expect(await raw.evaluate((el) => el.scrollHeight)).toBeLessThan(lineHeight * 4 + 64);
+      await page.screenshot({ path: join(SHOTS, 'phone-message-hl7.png'), fullPage: true });
       await fitsTheScreen(page);
       expect(await axeViolations(page)).toEqual([]);
     } finally {
       await context.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

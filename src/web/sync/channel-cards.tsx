@@ -2,6 +2,7 @@ import { Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/cor
 import { formatCount } from '../format/format.js';
 import { formatMessageRate } from './channel-rate.js';
 import { CHANNEL_STATE_TEXT, formatRelative } from './labels.js';
+import { channelDetailText } from './parsed-text.js';
 import type { ChannelStatus, SyncStatus } from './sync-api.js';
 
 /**
@@ -43,7 +44,7 @@ function ChannelCard({ channel: c, rate }: { channel: ChannelStatus; rate: numbe
           </Badge>
         </Group>
         <Text size="sm" c="dimmed">
-          {c.detail}
+          {channelDetailText(c.detail)}
         </Text>
         <Figures
           rows={[

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatMessageRate } from './channel-rate.js';
 import { formatRelative, MESSAGE_STATUS_TEXT, messageTypeLabel, portOf, TYPE_FILTER_OPTIONS } from './labels.js';
 import { readable } from './message-text.js';
+import { channelDetailText, parsedText } from './parsed-text.js';
 
 describe('the Sync page in words', () => {
   it('names message types with their event in words, and FHIR changes by resource', () => {
@@ -57,5 +58,38 @@ describe('the Sync page in words', () => {
     expect(readable('{"resourceType":"Patient","id":"p1"}')).toBe('{\n  "resourceType": "Patient",\n  "id": "p1"\n}');
     // A kept head of a refused oversize message is not whole JSON: shown as it came.
     expect(readable('{"resourceType":"Bun')).toBe('{"resourceType":"Bun');
+  });
+
+  it('says what a message was read as in sentences, its FHIR resources kept aside', () => {
+    const patient = { resourceType: 'Patient', id: 'x' };
+    const appointment = { resourceType: 'Appointment', status: 'booked' };
+    const read = parsedText({
+      events: [
+        { type: 'patient-upsert', emrPatientId: 'PAT-12', patient },
+        { type: 'appointment-upsert', emrAppointmentId: 'A-9', emrPatientIds: ['PAT-12'], change: 'reschedule', appointment, patients: [] },
+        { type: 'appointment-upsert', emrAppointmentId: 'A-10', emrPatientIds: ['PAT-12', 'PAT-13'], change: 'noshow', appointment, patients: [] },
+        { type: 'patient-merge', survivorId: 'PAT-1', retiredId: 'PAT-2' },
+      ],
+    });
+    expect(read?.sentences).toEqual([
+      'Patient PAT-12 new or updated',
+      'Appointment A-9 for patient PAT-12: rescheduled',
+      'Appointment A-10 for patients PAT-12, PAT-13: no-show',
+      'Merge: patient PAT-1 kept, patient PAT-2 retired into it',
+    ]);
+    expect(read?.resources).toEqual([patient, appointment, appointment]);
+    const words = ['new', 'modify', 'cancel', 'delete'].map(
+      (change) => parsedText({ events: [{ type: 'appointment-upsert', emrAppointmentId: 'A', emrPatientIds: ['P'], change }] })?.sentences[0],
+    );
+    expect(words).toEqual(['Appointment A for patient P: new', 'Appointment A for patient P: changed', 'Appointment A for patient P: cancelled', 'Appointment A for patient P: deleted']);
+    // A refusal is said by the page's "Why" box: no sentence here.
+    expect(parsedText({ outcome: 'rejected', ack: 'AE', errors: [{ code: '101', text: 'PID-3 missing' }] })).toBeNull();
+  });
+
+  it('counts open connections in words', () => {
+    expect(channelDetailText('port 2576 on 127.0.0.1; 0 connection(s) open')).toBe('port 2576 on 127.0.0.1; no connection open');
+    expect(channelDetailText('port 2576 on 127.0.0.1; 1 connection(s) open')).toBe('port 2576 on 127.0.0.1; 1 connection open');
+    expect(channelDetailText('port 2576 on 127.0.0.1; 12 connection(s) open')).toBe('port 2576 on 127.0.0.1; 12 connections open');
+    expect(channelDetailText('polling every 5 s')).toBe('polling every 5 s');
   });
 });

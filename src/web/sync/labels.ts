@@ -74,6 +74,13 @@ export function channelLabel(name: string): string {
   return CHANNEL_TEXT[name] ?? name;
 }
 
+/** The message list's narrow Source column: short enough to stay on one line. */
+const CHANNEL_SHORT_TEXT: Record<string, string> = { mllp: 'HL7 (MLLP)', fhir: 'FHIR feed' };
+
+export function channelShortLabel(name: string): string {
+  return CHANNEL_SHORT_TEXT[name] ?? name;
+}
+
 /** "just now", "45 s ago", "3 min ago", "2 h ago", then the date. */
 export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';

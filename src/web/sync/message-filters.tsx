@@ -1,4 +1,5 @@
-import { Button, Group, Select, TextInput } from '@mantine/core';
+import { Button, Group, Select, Stack, TextInput } from '@mantine/core';
+import { useEffect, useState } from 'react';
 import { CHANNEL_TEXT, MESSAGE_STATUS_TEXT, TYPE_FILTER_OPTIONS } from './labels.js';
 import type { MessageFilters, MessageStatus } from './sync-api.js';
 
@@ -33,7 +34,47 @@ export function toMessageFilters(f: FilterInputs): MessageFilters {
 }
 
 export function isFiltered(f: FilterInputs): boolean {
-  return Object.values(f).some((v) => v.trim() !== '');
+  return activeFilterCount(f) > 0;
+}
+
+export function activeFilterCount(f: FilterInputs): number {
+  return Object.values(f).filter((v) => v.trim() !== '').length;
+}
+
+/** Below this width the filters fold behind a toggle: six fields would fill a phone's first screen. */
+const FOLD_BELOW_PX = 600;
+
+/** Whether the screen is narrower than `px`, read on the first render so nothing flashes open. */
+function useNarrowScreen(px: number): boolean {
+  const query = `(max-width: ${px - 0.02}px)`;
+  const read = () => typeof window !== 'undefined' && 'matchMedia' in window && window.matchMedia(query).matches;
+  const [narrow, setNarrow] = useState(read);
+  useEffect(() => {
+    const media = window.matchMedia(query);
+    setNarrow(media.matches);
+    const onChange = (e: MediaQueryListEvent) => setNarrow(e.matches);
+    media.addEventListener('change', onChange);
+    return () => media.removeEventListener('change', onChange);
+  }, [query]);
+  return narrow;
+}
+
+/** The filters, folded on a phone behind a "Filters" button that says how many are set. */
+export function MessageFilters(props: { value: FilterInputs; onChange: (f: FilterInputs) => void }) {
+  const narrow = useNarrowScreen(FOLD_BELOW_PX);
+  const [open, setOpen] = useState(false);
+  if (!narrow) return <MessageFilterBar {...props} />;
+  const n = activeFilterCount(props.value);
+  return (
+    <Stack gap="xs">
+      <Button variant="default" onClick={() => setOpen((o) => !o)} aria-expanded={open} aria-controls="message-filters" style={{ alignSelf: 'start' }}>
+        {n > 0 ? `Filters (${n} set)` : 'Filters'}
+      </Button>
+      <div id="message-filters" hidden={!open}>
+        <MessageFilterBar {...props} />
+      </div>
+    </Stack>
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { Button, Text } from '@mantine/core';
 import { formatCount, formatDateTime } from '../format/format.js';
 import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { AppLink } from '../router/app-link.js';
-import { channelLabel, messageTypeLabel } from './labels.js';
+import { channelShortLabel, messageTypeLabel } from './labels.js';
 import { messagePath } from './paths.js';
 import { MessageStatusBadge } from './status-badge.js';
 import type { MessageSummary } from './sync-api.js';
@@ -34,8 +34,9 @@ export function MessageList({ items, onReprocess, reprocessing }: MessageListPro
       ),
     },
     { key: 'patients', label: 'Patient ids', render: (m) => <Text size="sm">{m.patientIds.length > 0 ? m.patientIds.join(', ') : '–'}</Text> },
-    { key: 'source', label: 'Source', render: (m) => <Text size="sm">{channelLabel(m.channel)}</Text> },
-    { key: 'control', label: 'Control id', render: (m) => <Text size="sm" style={{ overflowWrap: 'anywhere' }}>{m.controlId || '–'}</Text> },
+    { key: 'source', label: 'Source', render: (m) => <Text size="sm" style={{ whiteSpace: 'nowrap' }}>{channelShortLabel(m.channel)}</Text> },
+    // An id cut in two reads as two ids: kept on one line.
+    { key: 'control', label: 'Control id', render: (m) => <Text size="sm" style={{ whiteSpace: 'nowrap' }}>{m.controlId || '–'}</Text> },
     { key: 'attempts', label: 'Attempts', align: 'right', render: (m) => <Text size="sm">{formatCount(m.attempts)}</Text> },
     {
       key: 'actions',

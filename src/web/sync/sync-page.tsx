@@ -6,7 +6,7 @@ import { confirmAction } from '../layout/confirm.js';
 import { useChannelRates } from './channel-rate.js';
 import { SyncOverview } from './channel-cards.js';
 import { portOf } from './labels.js';
-import { MessageFilterBar, NO_FILTER, isFiltered, toMessageFilters, type FilterInputs } from './message-filters.js';
+import { MessageFilters, NO_FILTER, isFiltered, toMessageFilters, type FilterInputs } from './message-filters.js';
 import { MessageList } from './message-list.js';
 import { useMessages, useReprocessMany, useReprocessOne, useSyncStatus, type ReprocessAnswer, type SyncStatus } from './sync-api.js';
 
@@ -82,7 +82,7 @@ export function SyncPage() {
           </Button>
         )}
       </Group>
-      <MessageFilterBar value={inputs} onChange={changeFilters} />
+      <MessageFilters value={inputs} onChange={changeFilters} />
       {done && (
         <Alert color="green" role="status" withCloseButton onClose={() => setDone(null)} closeButtonLabel="Dismiss">
           {done}

@@ -1,5 +1,6 @@
-import { Code, Text, Timeline } from '@mantine/core';
+import { Code, List, Text, Timeline } from '@mantine/core';
 import { MESSAGE_STATUS_TEXT } from './labels.js';
+import { parsedText } from './parsed-text.js';
 import type { MessageStatus, MessageTraceEvent } from './sync-api.js';
 
 const KIND_TEXT = {
@@ -10,8 +11,8 @@ const KIND_TEXT = {
 } as const satisfies Record<MessageTraceEvent['kind'], string>;
 
 /**
- * What happened to a message, in order: what it was read as (the canonical resources it
- * became), each decision (skipped because nothing relevant changed, PATCH of which keys), each
+ * What happened to a message, in order: what it was read as (a sentence per event, its FHIR
+ * resources folded away), each decision (skipped because nothing relevant changed, PATCH of which keys), each
  * call to the partner with its answer, and errors.
  */
 export function TraceTimeline({ trace }: { trace: readonly MessageTraceEvent[] }) {
@@ -19,7 +20,7 @@ export function TraceTimeline({ trace }: { trace: readonly MessageTraceEvent[] }
   return (
     <Timeline bulletSize={14} lineWidth={2} active={trace.length - 1} aria-label="Trace">
       {trace.map((e) => (
-        <Timeline.Item key={e.id} color={e.kind === 'error' ? 'red' : e.kind === 'call' ? 'blue' : 'gray'} title={KIND_TEXT[e.kind] ?? e.kind} data-testid="trace-event" data-kind={e.kind}>
+        <Timeline.Item key={e.id} color={e.kind === 'error' ? 'red' : e.kind === 'call' ? 'blue' : 'gray'} title={titleOf(e)} data-testid="trace-event" data-kind={e.kind}>
           <TraceDetail event={e} />
           <Text size="xs" c="dimmed" mt={2}>
             {new Date(e.at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium' })}
@@ -28,6 +29,13 @@ export function TraceTimeline({ trace }: { trace: readonly MessageTraceEvent[] }
       ))}
     </Timeline>
   );
+}
+
+/** A refusal's 'parsed' event ({outcome, ack, errors}) is titled so; its reason is in the "Why" box. */
+function titleOf(e: MessageTraceEvent): string {
+  const d = e.detail;
+  if (e.kind === 'parsed' && d && typeof d === 'object' && 'outcome' in d) return 'Read and refused (see Why above)';
+  return KIND_TEXT[e.kind] ?? e.kind;
 }
 
 function TraceDetail({ event }: { event: MessageTraceEvent }) {
@@ -70,15 +78,38 @@ function TraceDetail({ event }: { event: MessageTraceEvent }) {
       );
     }
     case 'parsed':
-    default:
-      // The canonical resources the message became: shown whole, they are what was applied.
+    default: {
+      const read = parsedText(d);
+      // A refusal ({outcome, ack, errors}): its reason is the page's "Why" box, not repeated here.
+      if (!read) return o && 'outcome' in o ? null : <FhirResources value={d} />;
       return (
-        // A scrolling block: focusable and named, so a keyboard can scroll it (WCAG 2.1.1).
-        <Code block role="region" aria-label="What the message was read as" tabIndex={0} style={{ maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
-          {JSON.stringify(d, null, 2)}
-        </Code>
+        <>
+          <List size="sm" spacing={2} data-testid="read-as">
+            {read.sentences.map((s, i) => (
+              <List.Item key={i}>{s}</List.Item>
+            ))}
+          </List>
+          {read.resources.length > 0 && <FhirResources value={read.resources.length === 1 ? read.resources[0] : read.resources} />}
+        </>
       );
+    }
   }
+}
+
+/**
+ * The FHIR resources whole, folded away (they are for whoever checks the mapping): a full-width
+ * block that scrolls sideways rather than wrapping mid-value; focusable and named, so a keyboard
+ * can scroll it (WCAG 2.1.1).
+ */
+function FhirResources({ value }: { value: unknown }) {
+  return (
+    <details style={{ marginTop: 4 }}>
+      <summary style={{ cursor: 'pointer', fontSize: 'var(--mantine-font-size-sm)' }}>Show the FHIR resources</summary>
+      <Code block role="region" aria-label="The FHIR resources" tabIndex={0} style={{ whiteSpace: 'pre', overflowX: 'auto', maxWidth: '100%', marginTop: 4 }}>
+        {JSON.stringify(value, null, 2)}
+      </Code>
+    </details>
+  );
 }
 
 function JsonText({ value }: { value: unknown }) {
