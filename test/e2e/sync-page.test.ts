@@ -33,10 +33,10 @@ let processorRuns = false;
 const statusOf = async (id: number): Promise<MessageStatus> => (await store.get(id))!.status;
 
 /** Fails a stored message as the processor would, with a trace a person can read. */
-async function failWithTrace(id: number): Promise<void> {
+async function failWithTrace(id: number, patientId: string): Promise<void> {
   // A processor in this engine may take the message first: wait for it to let go.
   if (processorRuns) await until(async () => (await statusOf(id)) !== 'received', 30_000, 'the processor to let go of the message');
-  await store.addTrace(id, 'parsed', { events: [{ type: 'patient-upsert', emrPatientId: 'MRN-E2E-1', patient: { resourceType: 'Patient', name: [{ family: 'E2E' }] } }] });
+  await store.addTrace(id, 'parsed', { events: [{ type: 'patient-upsert', emrPatientId: patientId, patient: { resourceType: 'Patient', name: [{ family: 'E2E' }] } }] });
   await store.addTrace(id, 'decision', { summary: 'PATCH of email and phone (other fields unchanged)' });
   await store.addTrace(id, 'call', { method: 'PATCH', path: '/contacts/17', status: 500, ms: 42 });
   await store.addTrace(id, 'error', 'OnCall answered 500 Internal Server Error');
@@ -67,8 +67,8 @@ beforeAll(async () => {
   ids.ignored = await byControl('E2E-DIS');
   ids.failed2 = await byControl('E2E-FAIL2');
   ids.refused = (await store.list({ status: 'rejected' })).items[0]!.id;
-  await failWithTrace(ids.failed);
-  await failWithTrace(ids.failed2);
+  await failWithTrace(ids.failed, 'MRN-E2E-1');
+  await failWithTrace(ids.failed2, 'MRN-E2E-4');
 }, 120_000);
 
 afterAll(async () => {
@@ -202,7 +202,7 @@ describe('the Sync page on a laptop', () => {
 
   it('reprocesses all failed messages only once confirmed', async () => {
     const { page } = b;
-    await failWithTrace(ids.failed);
+    await failWithTrace(ids.failed, 'MRN-E2E-1');
     await page.goto(`${b.server.url}/sync`);
     const all = page.getByRole('button', { name: 'Reprocess all failed' });
     await all.click();
