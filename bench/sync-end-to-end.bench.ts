@@ -2,7 +2,7 @@
  * Issue 8, performance: end to end from the ACK to OnCall, and the relevant-change filter.
  *
  * An engine (`serve`'s pieces: SQLite or PostgreSQL, the MLLP listener, the processor, the
- * embedded OnCall sandbox answering after 20 ms) receives a simulated EMR feed at a fixed rate
+ * OnCall sandbox in its own process answering after 20 ms) receives a simulated EMR feed at a fixed rate
  * over MLLP. Figures:
  * - latency from the durable write (the ACK goes right after it) to the message being applied
  *   in OnCall (its last partner call answered): p50, p99, max;
@@ -20,6 +20,7 @@ import { startServer } from '../src/server/start.js';
 import { generateFeed } from '../src/sandboxes/emr-feed/index.js';
 import { MllpConnection } from '../src/mllp/client.js';
 import { createPgDatabase } from '../test/helpers/stores.js';
+import { startSandboxProcess } from '../test/helpers/processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,12 +42,24 @@ if (values.dialect === 'postgres') {
   databaseUrl = pg.url;
   drop = pg.drop;
 }
+// OnCall is another machine in real life: its sandbox runs in its own process here, so the
+// figures are the engine's, not the engine's plus the emulator's on one event loop.
+const sandbox = await startSandboxProcess();
+const base = `${sandbox.base}/oncall`;
 const server = await startServer(
-  { port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } },
+  {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl,
+    logLevel: 'silent',
+    admin: { password: 'correct horse battery' },
+    ehr: { sandboxMllpPort: 0 },
+    sandboxes: false,
+    oncall: { baseUrl: base, apiKey: 'oncall-sandbox-key' },
+  },
   values.concurrency ? { EHR_BRIDGE_SYNC_CONCURRENCY: values.concurrency } : {},
   { mllp: { port: 0 } },
 );
-const base = `${server.ctx.engineUrl}/sandbox/oncall`;
 await fetch(`${base}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: Number(values.latency) }) });
 const stats = async () => ((await (await fetch(`${base}/_admin/stats/`)).json()) as { requests: { total: number } }).requests.total;
 
@@ -110,5 +123,7 @@ const cs = server.ctx.oncall().stats() as unknown as Record<string, unknown>;
 console.log(`  OnCall client: concurrency limit ${String(cs.concurrencyLimit)} of ${String(cs.concurrencyMax)}`);
 console.log(`  memory: rss ${(rssStart / 2 ** 20).toFixed(0)} MiB at start, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB at the end`);
 await server.close();
+sandbox.proc.child.kill('SIGTERM');
+await sandbox.proc.exited();
 await drop?.();
 rmSync(dir, { recursive: true, force: true });
