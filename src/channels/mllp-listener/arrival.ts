@@ -16,11 +16,10 @@ import type { Hl7Error, Hl7Header } from '../hl7v2/types.js';
  * supported: AR; MSH-10 empty or charset unknown: AE) and for the patients (PID/PID-3, MRG-1,
  * SCH-2 missing: AE), and nothing more.
  *
- * The listener reads refusals and ignored messages with this reader alone; a message it is about
- * to take in is then mapped in full once by `parseInbound`, so content the engine cannot use (an
- * impossible date of birth, an SIU without a start) is answered AE at once, as issue 8 asks,
- * rather than acknowledged and failed later. listener.test.ts checks this reader against
- * parseInbound.
+ * The listener maps whole messages with `parseInbound` (issue 8 asks for AE at once for unusable
+ * content); this reader serves what cannot be mapped whole: the head of an oversize frame, whose
+ * header still names the message in the stored row. listener.test.ts and arrival.test.ts check
+ * it against parseInbound.
  *
  * Read with plain string splits of the few segments needed (MSH, EVN, PID, MRG, SCH); values
  * go through the hl7v2 reader's `Repetition` (trimmed, `""` as empty, unescaped in the

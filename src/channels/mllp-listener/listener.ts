@@ -107,18 +107,17 @@ export class MllpListener {
     return { ...this.counters, lastMessageAt: this.lastMessageMs === null ? null : new Date(this.lastMessageMs).toISOString(), openConnections: this.server?.openConnections ?? 0 };
   }
 
-  /** The header, the decision and the patients only: the full mapping is processing's (arrival.ts). */
+  /**
+   * The decision on arrival. Issue 8 asks for AE at once for content the engine cannot use (a bad
+   * date, an SIU with no start time), so a message is mapped in full here, once; its events are
+   * not kept (processing maps the stored bytes again with the configuration of that moment).
+   * readArrival (header only) serves the refused head of an oversize frame.
+   */
   private parse(raw: Buffer): Arrival {
     try {
-      const opts = { charset: this.settings.charset, emrIdType: this.settings.emrIdType };
-      const quick = readArrival(raw, opts);
-      if (quick.kind !== 'accepted') return quick;
-      // Issue 8 asks for AE at once for content the engine cannot use (a bad date, an SIU with no
-      // start time), not a message that fails later: a message about to be taken in is mapped in
-      // full once here, so the sender hears about it while it can still fix and resend it.
-      const full = parseInbound(raw, opts);
-      if (full.kind === 'rejected') return full;
-      return quick;
+      const r = parseInbound(raw, { charset: this.settings.charset, emrIdType: this.settings.emrIdType });
+      if (r.kind !== 'accepted') return r;
+      return { kind: 'accepted', header: r.header, patientIds: r.patientIds, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
     } catch {
       // A parser bug must not cost the message: it is kept for inspection and refused with AR
       // (the sender may resend it unchanged once the engine is fixed).
@@ -135,7 +134,7 @@ export class MllpListener {
   private async onOversize(err: MllpFrameError, remote: MllpRemote): Promise<Buffer | null> {
     this.counters.oversize++;
     const head = err.head ?? Buffer.alloc(0);
-    const header = head.length > 0 ? this.parse(head).header : null;
+    const header = head.length > 0 ? headerOf(head, this.settings) : null;
     const { code, codeText } = HL7_ERROR_CODES.applicationError;
     const result: Arrival = {
       kind: 'rejected',
@@ -172,6 +171,15 @@ export class MllpListener {
     else if (result.kind === 'rejected') this.counters.rejected++;
     else this.counters.stored++;
     return receipt.ack;
+  }
+}
+
+/** The header of a refused oversize frame's head (its rest is missing: no full mapping). */
+function headerOf(head: Buffer, s: MllpListenerSettings): Arrival['header'] {
+  try {
+    return readArrival(head, { charset: s.charset, emrIdType: s.emrIdType }).header;
+  } catch {
+    return null;
   }
 }
 

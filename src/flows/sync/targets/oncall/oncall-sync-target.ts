@@ -12,6 +12,7 @@ import {
 } from '../../../../partners/oncall/mapping.js';
 import type { Appointment as OncallAppointment, AppointmentCreate, Contact, ContactCreate, ParticipantPatch } from '../../../../partners/oncall/schemas.js';
 import { isPartnerError } from '../../../../partners/partner-error.js';
+import { IDENTIFIER_SYSTEMS } from '../../../../domain/identifiers.js';
 import type { EffectStore } from '../../../../effects/effect-store.js';
 import { projectionHash, SYSTEMS, type Link, type LinkStore } from '../../../../links/link-store.js';
 import type { SyncSettings } from '../../settings.js';
@@ -370,7 +371,7 @@ function contactProjection(c: ContactCreate): Omit<ContactCreate, 'division' | '
 function participantProjection(p: Patient): { name?: string; first_name?: string; last_name?: string; email?: string } {
   try {
     const c = patientToContactCreate(
-      { ...p, identifier: [...(p.identifier ?? []), { system: 'urn:ehr-bridge:emr-id', value: 'x' }] },
+      { ...p, identifier: [...(p.identifier ?? []), { system: IDENTIFIER_SYSTEMS.emr, value: 'x' }] },
       { division: '-', provider: '-', emrIdFieldId: '-' },
     );
     return { name: c.name, first_name: c.first_name ?? undefined, last_name: c.last_name ?? undefined, email: c.email?.toLowerCase() };
