@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007-retention.js';
 import * as m0008 from './migrations/0008-run-progress.js';
 import * as m0009 from './migrations/0009-messages.js';
 import * as m0010 from './migrations/0010-sync.js';
+import * as m0011 from './migrations/0011-sync-back.js';
 
 /**
  * Migrations are bundled in code (not read from a folder at run time) so they work the same
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-run-progress': m0008,
   '0009-messages': m0009,
   '0010-sync': m0010,
+  '0011-sync-back': m0011,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -286,6 +286,52 @@ export interface EffectsTable {
   updated_at: string;
 }
 
+/** What a scan saw last of each platform record (migration 0011, src/channels/oncall-scan/). */
+export interface ScanMarksTable {
+  system: string;
+  kind: string;
+  record_id: string;
+  hash: string;
+  seen_at: string;
+}
+
+/** One scan of a platform's records, resumable at next_page (migration 0011). */
+export interface ScanRunsTable {
+  id: Generated<string | number>;
+  system: string;
+  kind: string;
+  /** running | done | failed | interrupted */
+  status: string;
+  next_page: ColumnType<number, number | undefined, number>;
+  seen: ColumnType<number, number | undefined, number>;
+  changed: ColumnType<number, number | undefined, number>;
+  requests: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  /** manual | schedule */
+  trigger: string;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** A possible match a person must confirm (migration 0011, src/flows/sync/targets/emr/). */
+export interface SyncReviewsTable {
+  id: Generated<string | number>;
+  kind: string;
+  platform_system: string;
+  platform_id: string;
+  /** JSON array of EMR ids */
+  candidates: string;
+  reason: string;
+  /** open | linked | created | ignored */
+  status: string;
+  message_id: string | number | null;
+  resolved_to: string | null;
+  resolved_by: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   api_keys: ApiKeysTable;
@@ -311,4 +357,7 @@ export interface Database {
   message_events: MessageEventsTable;
   links: LinksTable;
   effects: EffectsTable;
+  scan_marks: ScanMarksTable;
+  scan_runs: ScanRunsTable;
+  sync_reviews: SyncReviewsTable;
 }

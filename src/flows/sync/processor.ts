@@ -5,13 +5,16 @@ import { dbNowIso } from '../../messages/message-store.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 import { OutcomeUnknown } from '../../effects/exactly-once.js';
 import type { SyncProcessorHandle } from './sync-service.js';
-import { SyncRefused, type SyncTarget } from './sync-target.js';
+import { SyncRefused, type EmrSyncTarget, type SyncTarget } from './sync-target.js';
 import { decodeStored, type Decoders } from './to-events.js';
 import { Trace } from './trace.js';
 
 export interface ProcessorDeps {
   db: Db;
+  /** Where EMR events go (OnCall). */
   target: SyncTarget;
+  /** Where platform records go (the EMR, issue 9); without it they are refused. */
+  emrTarget?: EmrSyncTarget;
   decoders: Decoders;
   logger: Logger;
   /** Patients applied at once in this process. */
@@ -234,10 +237,16 @@ export class SyncProcessor implements SyncProcessorHandle {
       events: decoded.events.map((e) => ({ ...e })),
       ...(decoded.warnings.length ? { warnings: decoded.warnings } : {}),
     });
+    let label = this.d.target.label;
     try {
       for (const ev of decoded.events) {
         const c = { messageId: m.id, trace };
-        if (ev.type === 'patient-upsert') await this.d.target.patient(ev, c);
+        if (ev.type === 'platform-record') {
+          const emr = this.d.emrTarget;
+          if (!emr) throw new SyncRefused('Writing to the EMR is switched off (EHR_BRIDGE_EMR_WRITE=off)');
+          label = emr.label;
+          await emr.record(ev, c);
+        } else if (ev.type === 'patient-upsert') await this.d.target.patient(ev, c);
         else if (ev.type === 'appointment-upsert') await this.d.target.appointment(ev, c);
         else await this.d.target.merge(ev, c);
       }
@@ -245,19 +254,19 @@ export class SyncProcessor implements SyncProcessorHandle {
       return await this.finish(m.id, 'processed', trace, null);
     } catch (e) {
       this.stats.partnerCalls += trace.calls;
-      return this.failed(m, row.attempts, trace, e);
+      return this.failed(m, row.attempts, trace, e, label);
     }
   }
 
-  private async failed(m: Waiting, attempts: number, trace: Trace, e: unknown): Promise<void> {
+  private async failed(m: Waiting, attempts: number, trace: Trace, e: unknown, label: string): Promise<void> {
     if (e instanceof SyncRefused || (isPartnerError(e) && e.kind === 'permanent')) {
-      const text = isPartnerError(e) ? `${this.d.target.label} refused it: ${e.message}` : e.message;
+      const text = isPartnerError(e) ? `${label} refused it: ${e.message}` : e.message;
       trace.error(text);
       return this.finish(m.id, 'failed', trace, text);
     }
     if (isPartnerError(e) && e.kind === 'auth') {
       // Every message would fail the same way: pause all, leave this one waiting.
-      this.lastError = `${this.d.target.label} refused the credentials; sync paused, trying again in 30 s`;
+      this.lastError = `${label} refused the credentials; sync paused, trying again in 30 s`;
       this.pausedUntil = Date.now() + AUTH_PAUSE_MS;
       trace.error(this.lastError);
       return this.retryLater(m, trace, 0);

@@ -1,4 +1,5 @@
 import type { CanonicalEvent } from '../../channels/hl7v2/types.js';
+import type { PlatformRecordEvent } from './platform-events.js';
 import type { Trace } from './trace.js';
 
 export type PatientUpsert = Extract<CanonicalEvent, { type: 'patient-upsert' }>;
@@ -25,6 +26,15 @@ export interface SyncTarget {
   patient(ev: PatientUpsert, c: ApplyContext): Promise<void>;
   appointment(ev: AppointmentUpsert, c: ApplyContext): Promise<void>;
   merge(ev: PatientMerge, c: ApplyContext): Promise<void>;
+}
+
+/**
+ * The EMR as a target (issue 9): records that changed on a platform, applied to the EMR
+ * (src/flows/sync/targets/emr/). Same errors as a SyncTarget.
+ */
+export interface EmrSyncTarget {
+  readonly label: string;
+  record(ev: PlatformRecordEvent, c: ApplyContext): Promise<void>;
 }
 
 /** Content the target cannot use (no name, no e-mail with the fallback off): the message fails, retrying would not help. */

@@ -1,9 +1,13 @@
 import { parseInbound } from '../../channels/hl7v2/inbound.js';
 import type { CanonicalEvent, InboundOptions } from '../../channels/hl7v2/types.js';
+import type { PlatformRecordEvent } from './platform-events.js';
+
+/** Everything a stored message can become: EMR events (to the platforms) or platform records (to the EMR). */
+export type SyncEvent = CanonicalEvent | PlatformRecordEvent;
 
 /** What one stored message becomes, read again from its raw bytes with today's configuration. */
 export type Decoded =
-  | { kind: 'events'; events: CanonicalEvent[]; warnings: string[] }
+  | { kind: 'events'; events: SyncEvent[]; warnings: string[] }
   /** Nothing to apply (an A03, an ACK), with the reason in words. */
   | { kind: 'nothing'; reason: string }
   /** The content cannot be used (with today's configuration either). */
