@@ -85,7 +85,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(fhirHookRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
 
-  if (opts.sandboxes ?? sandboxesEnabled(ctx.config)) await mountSandboxes(app, '/sandbox', embeddedSandboxOptions(ctx.config));
+  if (opts.sandboxes ?? sandboxesEnabled(ctx.config)) await mountSandboxes(app, '/sandbox', embeddedSandboxOptions(ctx.config, ctx.sandboxWebhooks));
   if (opts.webUi ?? true) await serveWebUi(app);
   return app;
 }

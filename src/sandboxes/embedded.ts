@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { isLoopbackHost } from '../http/access/loopback.js';
 import { DEFAULT_SANDBOX_MAX_FRAME_BYTES, positiveFromEnv } from './ehr/plugin.js';
 import type { SandboxesOptions } from './mount.js';
-import { DEFAULT_ONCALL_SANDBOX_API_KEY } from './oncall/plugin.js';
+import { DEFAULT_ONCALL_SANDBOX_API_KEY, type SandboxWebhookControl } from './oncall/plugin.js';
 
 /**
  * The sandboxes as the engine mounts them under /sandbox (`npm start`), and the OnCall key the
@@ -24,14 +24,15 @@ export function oncallSandboxApiKey(config: Pick<Config, 'host'>, env: NodeJS.Pr
   return generatedOncallKey;
 }
 
-export function embeddedSandboxOptions(config: Config): SandboxesOptions {
+/** `webhooks`: filled with a setter of the OnCall sandbox's webhook target (the engine points it at its own receiver once it listens). */
+export function embeddedSandboxOptions(config: Config, webhooks?: SandboxWebhookControl): SandboxesOptions {
   // The receiver must take the largest document the engine accepts, in base64, plus the message
   // around it, unless SANDBOX_EHR_MAX_FRAME_BYTES says otherwise (read as the plugin reads it:
   // a value the plugin would ignore must not drop this floor either).
   const largestMessage = Math.ceil(config.ehr.maxPayloadBytes / 3) * 4 + 1024 * 1024;
   const maxFrameBytes = positiveFromEnv('SANDBOX_EHR_MAX_FRAME_BYTES') ?? Math.max(DEFAULT_SANDBOX_MAX_FRAME_BYTES, largestMessage);
   return {
-    oncall: { apiKey: oncallSandboxApiKey(config) },
+    oncall: { apiKey: oncallSandboxApiKey(config), ...(webhooks ? { webhookControl: webhooks } : {}) },
     ehr: { mllpPort: config.ehr.sandboxMllpPort, maxFrameBytes },
   };
 }

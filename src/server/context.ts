@@ -9,6 +9,7 @@ import { openStore, type Store } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { PartnerError } from '../partners/partner-error.js';
 import { oncallSandboxApiKey } from '../sandboxes/embedded.js';
+import type { SandboxWebhookControl } from '../sandboxes/oncall/plugin.js';
 import { sandboxesEnabled } from '../sandboxes/enabled.js';
 import { ImportService } from '../flows/bulk-import/import-service.js';
 import { createImportTarget } from '../flows/bulk-import/targets/create-target.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   queue: JobQueue;
   /** Base URL this process serves on (set by the server after listen; undefined in the CLI). */
   engineUrl: string | undefined;
+  /** The embedded OnCall sandbox's webhook target, settable once the engine knows its address (issue 9). */
+  sandboxWebhooks: SandboxWebhookControl;
   oncall(): OncallClient;
   oncallTarget(): { baseUrl: string; usesSandbox: boolean };
   imports(): ImportService;
@@ -57,6 +60,7 @@ export async function createContext(config: Config, opts: { logger?: Logger } = 
     store,
     queue,
     engineUrl: undefined,
+    sandboxWebhooks: {},
     oncallTarget() {
       if (config.oncall.baseUrl || config.oncall.region) {
         return { baseUrl: oncallBaseUrl({ baseUrl: config.oncall.baseUrl, region: config.oncall.region }), usesSandbox: false };

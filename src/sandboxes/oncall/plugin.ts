@@ -10,6 +10,7 @@ import { DETAIL } from './drf-errors.js';
 import { RouteKit, type RouteKitOptions } from './route-kit.js';
 import { SandboxContext } from './sandbox-context.js';
 import { parseAllowedHosts, WebhookTargetPolicy, type ResolveAll } from './webhook-target.js';
+import type { WebhookConfig } from './webhooks.js';
 
 /**
  * OnCall Health sandbox: a faithful in-memory emulator of the OnCall REST API (roster contacts,
@@ -22,11 +23,21 @@ import { parseAllowedHosts, WebhookTargetPolicy, type ResolveAll } from './webho
  * is off for its routes unless the host passes `logLevel` in the register options.
  */
 
+export interface SandboxWebhookControl {
+  set?(config: WebhookConfig): void;
+  get?(): WebhookConfig;
+}
+
 export interface OncallSandboxOptions {
   apiKey?: string;
   /** Initial webhook target, trusted as given (code, not a request, sets it). */
   webhookUrl?: string;
   webhookSecret?: string;
+  /**
+   * Filled by the plugin with a setter of the webhook target, for an engine that embeds the
+   * sandbox and learns its own address (its receiver's URL) only after it listens.
+   */
+  webhookControl?: SandboxWebhookControl;
   /**
    * Hosts (names or addresses) `POST /_admin/webhooks` may target besides loopback; default
    * SANDBOX_WEBHOOK_ALLOWED_HOSTS (comma-separated).
@@ -143,6 +154,12 @@ export const oncallSandbox: FastifyPluginAsync<OncallSandboxOptions> = async (ap
     webhookTargets: new WebhookTargetPolicy(options.webhookAllowedHosts ?? parseAllowedHosts(process.env.SANDBOX_WEBHOOK_ALLOWED_HOSTS), options.webhookResolveAll),
     random: options.random ?? Math.random,
   });
+  if (options.webhookControl) {
+    options.webhookControl.set = (config) => {
+      ctx.webhooks.config = { ...config };
+    };
+    options.webhookControl.get = () => ({ ...ctx.webhooks.config });
+  }
   const prefix = app.prefix;
   const hostLogLevel = (options as { logLevel?: LogLevel }).logLevel;
   const kitOptions: RouteKitOptions = {
