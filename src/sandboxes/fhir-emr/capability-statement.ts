@@ -34,7 +34,8 @@ export function buildCapabilityStatement(
       versioning: 'versioned-update',
       readHistory: true,
       updateCreate: writable,
-      conditionalCreate: false,
+      // If-None-Exist on create (conditional-create.ts): what makes a retried create safe.
+      conditionalCreate: writable,
       conditionalUpdate: false,
       conditionalDelete: 'not-supported',
       searchParam: searchParamsFor(type).map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })),

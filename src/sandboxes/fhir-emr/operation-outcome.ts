@@ -16,6 +16,7 @@ export type IssueCode =
   | 'expired'
   | 'deleted'
   | 'too-costly'
+  | 'multiple-matches'
   | 'business-rule';
 
 export function outcome(

@@ -9,6 +9,7 @@ import { registerFhirEmrIndexRoute } from './index-page.js';
 import { OperationOutcomeError, outcome } from './operation-outcome.js';
 import { PageSnapshots } from './page-snapshots.js';
 import { validateAppointment } from './appointment-validation.js';
+import { checkIfNoneExist } from './conditional-create.js';
 import { validatePatient } from './patient-validation.js';
 import { RequestStats } from './request-stats.js';
 import { FHIR_EMR_SEARCH_POLICY, parseSearch, runSearch, type SearchPolicy } from './search.js';
@@ -459,6 +460,9 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     requireWritable(type);
     requireJsonBody(request);
     const resource = validateWrite(type, request.body);
+    // Search and create run without an await between them: no other write can slip in.
+    const condition = checkIfNoneExist(request.headers['if-none-exist'], type, store.list(type));
+    if (condition.kind === 'exists') return writeResponse(request, reply, 200, condition.resource);
     // The server assigns the id on create (https://hl7.org/fhir/R4/http.html#create).
     const created = store.create({ ...resource, id: undefined });
     return writeResponse(request, reply, 201, created);
