@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { Agent, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createLogger, type Logger } from '../../logging/logger.js';
 import { PartnerError } from '../partner-error.js';
 import { AdaptiveLimit, type SampleOutcome } from './adaptive-limit.js';
@@ -100,6 +100,13 @@ export interface AppointmentListOptions {
   /** Only this roster contact's appointments (`GET /contacts/{id}/appointments/`). */
   contact?: string | number;
   pageSize?: number;
+}
+
+/** One listing page as read: `count` is of all pages, `results` unparsed. */
+export interface ListedPage {
+  count: number;
+  next?: string | null;
+  results: unknown[];
 }
 
 /** After each page of a listing: objects listed so far, and the listing's `count` (all pages). */
@@ -231,6 +238,22 @@ export class OncallClient {
   async patchParticipant(urlOrId: string | number, patch: ParticipantPatch): Promise<Participant> {
     const valid = validateBody(ParticipantPatchSchema, patch, 'PATCH /participants/{id}/');
     return this.call('PATCH', this.objectUrl('participants', urlOrId), ParticipantSchema, valid);
+  }
+
+  /**
+   * One page of a listing as OnCall sent it (`?page=N&page_size=`), for readers that keep their
+   * own place and resume at a page (the contact scan, src/channels/oncall-scan/). Records are
+   * left unparsed so one odd record cannot fail the page; null when the page is past the end
+   * (DRF answers 404 "Invalid page" once records were removed since the place was kept).
+   */
+  async listPage(resource: 'contacts' | 'appointments', page: number, pageSize?: number): Promise<ListedPage | null> {
+    const target = this.url(`/${resource}/`, { page: Math.max(1, Math.floor(page)), page_size: clampPageSize(pageSize) });
+    try {
+      return await this.call('GET', target, pageSchema(z.unknown()));
+    } catch (e) {
+      if (page > 1 && e instanceof PartnerError && e.status === 404) return null;
+      throw e;
+    }
   }
 
   stats(): OncallClientStats {
