@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../../logging/logger.js';
 import { PartnerError } from '../partner-error.js';
-import { OperationOutcomeCodesSchema } from './fhir-schemas.js';
+import { OperationOutcomeCodesSchema, OperationOutcomeIssuesSchema } from './fhir-schemas.js';
 import { parseRetryAfter } from './retry-after.js';
 
 export const PARTNER = 'fhir-emr';
@@ -60,12 +60,81 @@ export function errorForTransport(err: unknown, facts: RequestFacts): PartnerErr
   });
 }
 
+/** Transport failures that happen before a request can have left us (no socket, no route). */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * A write's transport failure: 'transient' when the request cannot have been sent, else
+ * 'ambiguous' (a timeout or reset after sending: the EMR may have applied it, so the caller
+ * looks the record up before sending again; see src/partners/partner-error.ts).
+ */
+export function errorForWriteTransport(err: unknown, facts: RequestFacts): PartnerError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const label = typeof code === 'string' ? code : err instanceof Error ? err.name : 'error';
+  if (typeof code === 'string' && NOT_SENT_CODES.has(code)) {
+    return new PartnerError(PARTNER, 'transient', `FHIR EMR could not be reached for ${facts.op} ${facts.target} (${label}); nothing was sent`, {
+      cause: err,
+    });
+  }
+  return new PartnerError(PARTNER, 'ambiguous', `FHIR EMR gave no complete answer to ${facts.op} ${facts.target} (${label}); it may have been applied`, {
+    cause: err,
+  });
+}
+
+/**
+ * Codes and paths of an OperationOutcome, never its diagnostics (they may quote the record).
+ * Quoted literals inside FHIRPath expressions (`name.where(family='…')`) are masked too.
+ */
+export function outcomeSummary(bodyText: string): string {
+  try {
+    const parsed = OperationOutcomeIssuesSchema.safeParse(JSON.parse(bodyText));
+    if (!parsed.success) return '';
+    const parts = (parsed.data.issue ?? []).slice(0, 10).map((i) => {
+      const paths = (i.expression ?? i.location ?? []).slice(0, 3).map((p) => p.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "'…'"));
+      return `${i.code ?? 'unknown'}${paths.length > 0 ? ` at ${paths.join(', ')}` : ''}`;
+    });
+    return parts.length > 0 ? `: ${[...new Set(parts)].join('; ')}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A write's HTTP failure. Differs from a read's in two ways: a 5xx other than 503 may come
+ * after the EMR applied the write ('ambiguous'), and a refusal names the issue codes and the
+ * paths of the offending elements so a person can fix the record (values never appear).
+ * 412/409 on an update mean the record changed since it was read: 'transient', the next
+ * attempt reads it again.
+ */
+export function errorForWriteStatus(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  bodyText: string,
+  facts: RequestFacts,
+): PartnerError {
+  const where = `${facts.op} ${facts.target}`;
+  if (status === 401 || status === 403) return new PartnerError(PARTNER, 'auth', authMessage(status), { status });
+  const retryAfterMs = parseRetryAfter(headers['retry-after']);
+  const retry = retryAfterMs === undefined ? {} : { retryAfterMs };
+  if (status === 429 || status === 503 || status === 408) {
+    return new PartnerError(PARTNER, 'transient', `FHIR EMR did not take ${where} now (HTTP ${status})`, { status, ...retry });
+  }
+  if (status >= 500 && status !== 501 && status !== 505) {
+    return new PartnerError(PARTNER, 'ambiguous', `FHIR EMR failed (HTTP ${status}) on ${where}; it may have been applied`, { status, ...retry });
+  }
+  if ((status === 412 || status === 409) && facts.op.startsWith('update')) {
+    return new PartnerError(PARTNER, 'transient', `FHIR EMR refused ${where} (HTTP ${status}): the record changed since it was read`, { status });
+  }
+  return new PartnerError(PARTNER, 'permanent', `FHIR EMR refused ${where} (HTTP ${status})${outcomeSummary(bodyText)}`, { status });
+}
+
 export function isRetryable(e: PartnerError): boolean {
   return e.kind === 'transient' && (e.status === undefined || RETRY_STATUSES.has(e.status));
 }
 
 export interface FhirHttpConfig {
-  baseUrl: URL;
+  /** A function when the address is known only later (a server on the engine's own port). */
+  baseUrl: URL | (() => URL);
   bearerToken: string | undefined;
   timeoutMs: number;
   maxRetries: number;
@@ -88,7 +157,15 @@ export interface StreamResponse {
 }
 
 interface SendOptions {
-  method?: 'GET' | 'DELETE';
+  method?: 'GET' | 'DELETE' | 'POST' | 'PUT';
+  /** Request body (JSON text) for POST and PUT. */
+  body?: string;
+  /**
+   * A write: transport failures after sending and 5xx are 'ambiguous', refusals carry issue
+   * codes and paths (errorForWriteTransport, errorForWriteStatus).
+   */
+  write?: boolean;
+  signal?: AbortSignal;
   headers?: Record<string, string>;
   /** Send the bearer token (same-origin URLs; export files only when the manifest asks). */
   auth: boolean;
@@ -104,7 +181,7 @@ export class FhirHttp {
   constructor(private readonly cfg: FhirHttpConfig) {}
 
   get baseUrl(): URL {
-    return this.cfg.baseUrl;
+    return typeof this.cfg.baseUrl === 'function' ? this.cfg.baseUrl() : this.cfg.baseUrl;
   }
 
   private headersFor(opts: SendOptions, accept: string): Record<string, string> {
@@ -122,9 +199,11 @@ export class FhirHttp {
         dispatcher: this.cfg.dispatcher,
         headersTimeout: this.cfg.timeoutMs,
         bodyTimeout: this.cfg.timeoutMs,
+        ...(opts.body === undefined ? {} : { body: opts.body }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
     } catch (err) {
-      throw errorForTransport(err, facts);
+      throw opts.write ? errorForWriteTransport(err, facts) : errorForTransport(err, facts);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     let text = '';
@@ -133,16 +212,16 @@ export class FhirHttp {
     } catch {
       // The status alone classifies the failure.
     }
-    throw errorForStatus(res.statusCode, res.headers, text, facts);
+    throw opts.write ? errorForWriteStatus(res.statusCode, res.headers, text, facts) : errorForStatus(res.statusCode, res.headers, text, facts);
   }
 
-  async withRetries<T>(facts: RequestFacts, fn: () => Promise<T>, maxRetries = this.cfg.maxRetries): Promise<T> {
+  async withRetries<T>(facts: RequestFacts, fn: () => Promise<T>, maxRetries = this.cfg.maxRetries, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         const e = err instanceof PartnerError ? err : errorForTransport(err, facts);
-        if (!isRetryable(e) || attempt >= maxRetries) throw e;
+        if (!isRetryable(e) || attempt >= maxRetries || signal?.aborted) throw e;
         const backoff = Math.min(this.cfg.maxRetryDelayMs, this.cfg.retryBaseDelayMs * 2 ** attempt) * Math.random();
         const delayMs = e.retryAfterMs ?? backoff;
         if (delayMs > this.cfg.maxRetryDelayMs) throw e; // Longer than we wait in-line: let the job reschedule.
@@ -165,7 +244,8 @@ export class FhirHttp {
         try {
           text = await res.body.text();
         } catch (err) {
-          throw errorForTransport(err, facts);
+          // A write whose answer broke off mid-body was applied, but we lack its outcome.
+          throw opts.write ? errorForWriteTransport(err, facts) : errorForTransport(err, facts);
         }
         let body: unknown;
         if (text.trim() !== '') {
@@ -180,6 +260,7 @@ export class FhirHttp {
         return { status: res.statusCode, headers: res.headers, body };
       },
       opts.maxRetries,
+      opts.signal,
     );
   }
 

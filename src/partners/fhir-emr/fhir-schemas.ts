@@ -60,3 +60,17 @@ export const OperationOutcomeCodesSchema = z.looseObject({
   resourceType: z.literal('OperationOutcome'),
   issue: z.array(z.looseObject({ code: z.string().optional() })).optional(),
 });
+
+/** What a write's error message may show of an OperationOutcome: issue codes and paths. */
+export const OperationOutcomeIssuesSchema = z.looseObject({
+  resourceType: z.literal('OperationOutcome'),
+  issue: z
+    .array(
+      z.looseObject({
+        code: z.string().optional(),
+        expression: z.array(z.string()).optional(),
+        location: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
