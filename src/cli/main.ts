@@ -5,6 +5,7 @@ import { registerImportCommand } from './commands/import-command.js';
 import { registerMessagesCommand } from './commands/messages.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSyncCommand } from './commands/sync.js';
 import { parseLogFormat, useCommandLineLogging } from '../logging/log-settings.js';
 
 /**
@@ -42,6 +43,7 @@ registerImportCommand(program);
 registerApiKeysCommand(program);
 registerClientsCommand(program);
 registerMessagesCommand(program);
+registerSyncCommand(program);
 
 try {
   await program.parseAsync(process.argv);
