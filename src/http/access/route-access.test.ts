@@ -43,6 +43,7 @@ const EXPECTED_PUBLIC = [
   'HEAD /fhir/OperationDefinition/:id',
   'POST /oauth/token',
   'POST /hooks/fhir/:token',
+  'POST /hooks/oncall',
 ];
 
 /** The web UI's built files (and `/` for index.html), which @fastify/static declares one by one. */

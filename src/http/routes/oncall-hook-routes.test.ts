@@ -41,7 +41,7 @@ for (const dialect of DIALECTS) {
       await h?.close();
     });
 
-    const post = async (body: string | Buffer, headers: Record<string, string> = {}) => {
+    const post = async (body: string, headers: Record<string, string> = {}) => {
       const res = await fetch(`${h.server.ctx.engineUrl}/hooks/oncall`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
