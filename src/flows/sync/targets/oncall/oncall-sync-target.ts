@@ -15,6 +15,7 @@ import { isPartnerError } from '../../../../partners/partner-error.js';
 import { IDENTIFIER_SYSTEMS } from '../../../../domain/identifiers.js';
 import type { EffectStore } from '../../../../effects/effect-store.js';
 import { projectionHash, SYSTEMS, type Link, type LinkStore } from '../../../../links/link-store.js';
+import { emrAppointmentHash, emrPatientHash } from '../../emr-projection.js';
 import type { SyncSettings } from '../../settings.js';
 import { SyncRefused, type AppointmentUpsert, type ApplyContext, type PatientMerge, type PatientUpsert, type SyncTarget } from '../../sync-target.js';
 import type { OncallPlacements } from './defaults.js';
@@ -73,6 +74,7 @@ export class OncallSyncTarget implements SyncTarget {
       c.trace.decision('Nothing OnCall holds changed: no call', { patient: emrId, contact: link.targetId });
       return;
     }
+    if (!link) link = await this.linkFromOncallUrl('patient', ev.patient.identifier, emrId, c);
     if (!link) {
       // Created by hand or imported before links existed: found by the EMR id, never duplicated.
       const found = await this.lookupContact(wanted, emrId, c);
@@ -87,6 +89,7 @@ export class OncallSyncTarget implements SyncTarget {
       if (existing) {
         await this.patchContact(existing, wanted, emrId, c);
         await this.d.links.setProjection('patient', source, ONCALL, hash);
+        await this.reverseLink('patient', link.targetId, emrId, emrPatientHash(ev.patient));
         return;
       }
       // Deleted in OnCall since: made again, with the same care as a first create.
@@ -107,6 +110,7 @@ export class OncallSyncTarget implements SyncTarget {
       }),
     );
     await this.d.links.put({ kind: 'patient', sourceSystem: EMR, sourceId: emrId, targetSystem: ONCALL, targetId: created.id, projectionHash: hash });
+    await this.reverseLink('patient', created.id, emrId, emrPatientHash(ev.patient));
     c.trace.decision(howWords('Contact created', created.how), { patient: emrId, contact: created.id });
   }
 
@@ -156,6 +160,7 @@ export class OncallSyncTarget implements SyncTarget {
     }
     const source = { system: EMR, id: apptId };
     let link = await this.d.links.find('appointment', source, ONCALL);
+    if (!link) link = await this.linkFromOncallUrl('appointment', ev.appointment.identifier, apptId, c);
     const ending = ev.change === 'cancel' || ev.change === 'delete';
     if (!link && ending) {
       c.trace.decision('Cancelled before it reached OnCall: nothing to do', { appointment: apptId, change: ev.change });
@@ -172,6 +177,7 @@ export class OncallSyncTarget implements SyncTarget {
       if (existing) {
         await this.patchAppointment(existing, wanted, apptId, c);
         await this.d.links.put({ ...link, projectionHash: hash, notAfter: endOf(wanted) });
+        await this.reverseLink('appointment', link.targetId, apptId, emrAppointmentHash(ev.appointment), endOf(wanted));
         return;
       }
       if (ending) {
@@ -214,6 +220,7 @@ export class OncallSyncTarget implements SyncTarget {
       };
     });
     await this.d.links.putMany([{ kind: 'appointment', sourceSystem: EMR, sourceId: apptId, targetSystem: ONCALL, targetId: created.id, projectionHash: hash, notAfter }, ...participantLinks]);
+    await this.reverseLink('appointment', created.id, apptId, emrAppointmentHash(ev.appointment), notAfter);
     c.trace.decision(howWords(wanted.cancelled ? 'Appointment created (cancelled)' : 'Appointment created', created.how), { appointment: apptId, oncall: created.id, participants: participantLinks.length });
   }
 
@@ -303,6 +310,32 @@ export class OncallSyncTarget implements SyncTarget {
     }
     await this.d.links.put({ ...retired, parentId: survivorId, projectionHash: null });
     c.trace.decision(`Merge: the retired patient's contact is marked as merged (OnCall has no delete); ${moved} participant link(s) moved`, { survivor: survivorId, retired: retiredId });
+  }
+
+  // ---- sync back hooks (issue 9) ---------------------------------------------------------
+
+  /**
+   * The reverse row (OnCall URL -> EMR id) with the hash of what the EMR holds (emr-projection.ts):
+   * the webhook or scan that follows our own write compares equal and makes no EMR write (echo).
+   */
+  private async reverseLink(kind: 'patient' | 'appointment', url: string, emrId: string, hash: string, notAfter?: string | null): Promise<void> {
+    await this.d.links.put({ kind, sourceSystem: ONCALL, sourceId: url, targetSystem: EMR, targetId: emrId, projectionHash: hash, ...(notAfter !== undefined ? { notAfter } : {}) });
+  }
+
+  /**
+   * An EMR record that came from OnCall (the sync back stored the OnCall URL in it) is linked to
+   * that record, never created a second time. Only a URL of the right kind that OnCall still has.
+   */
+  private async linkFromOncallUrl(kind: 'patient' | 'appointment', identifiers: Patient['identifier'], emrId: string, c: ApplyContext): Promise<Link | undefined> {
+    const path = kind === 'patient' ? '/contacts/' : '/appointments/';
+    const url = identifiers?.find((i) => i.system === IDENTIFIER_SYSTEMS.oncallUrl && i.value?.includes(path))?.value;
+    if (!url) return undefined;
+    const existing = kind === 'patient' ? await this.getContact(url, c) : await this.getAppointment(url, c);
+    if (!existing) return undefined;
+    const link: Link = { kind, sourceSystem: EMR, sourceId: emrId, targetSystem: ONCALL, targetId: existing.url };
+    await this.d.links.put(link);
+    c.trace.decision(`The EMR ${kind} came from OnCall (its OnCall URL is stored in the EMR): linked, not created`, { [kind]: emrId, oncall: existing.url });
+    return link;
   }
 
   // ---- helpers ---------------------------------------------------------------------------
