@@ -129,6 +129,12 @@ describe('FhirEmrWriter against the sandbox FHIR EMR', () => {
     expect(await w.findPatientsByDemographics({ family: 'Lovelace', birthDate: '1985-12-11' })).toEqual([]);
     expect(await w.findPatientsByDemographics({ family: 'Lovelace', email: 'other@example.com' })).toEqual([]);
 
+    // A comma in a name is a literal, not an OR of two prefixes.
+    const comma = await w.createPatient(ada({ name: [{ family: 'Smith, Jr', given: ['Al'] }] }), key(`${CONTACT}comma`));
+    await w.createPatient(ada({ name: [{ family: 'Jroth', given: ['Al'] }] }), key(`${CONTACT}jr`));
+    expect((await w.findPatientsByDemographics({ family: 'Smith, Jr', given: 'Al' })).map((f) => f.id)).toEqual([comma.id]);
+    await expect(w.findPatientsByDemographics({ family: ' ' })).rejects.toMatchObject({ kind: 'permanent' });
+
     // 25 namesakes, pages of 3: the writer follows next links and stops at 20.
     for (let i = 0; i < 25; i++) await w.createPatient(ada({ name: [{ family: 'Namesake', given: ['Same'] }] }), key(`${CONTACT}${i}`));
     const many = await w.findPatientsByDemographics({ family: 'Namesake' });
@@ -295,6 +301,49 @@ describe('FhirEmrWriter transport faults (real sockets)', () => {
     const e = await failure(writer(base, { maxRetries: 0 }).createPatient(ada(), key(CONTACT)));
     expect(e.kind).toBe('transient');
     expect(e.message).toContain('nothing was sent');
+  });
+
+  it('an answer that names no resource (201 without body or Location) is resolved by the key', async () => {
+    const calls: string[] = [];
+    const base = await listen(
+      createHttpServer((req, res) => {
+        calls.push(`${req.method} ${req.url}`);
+        req.resume();
+        if (req.method === 'POST') {
+          res.writeHead(201).end();
+          return;
+        }
+        const bundle = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: { resourceType: 'Patient', id: 'found-1' }, search: { mode: 'match' } }] };
+        res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(bundle));
+      }),
+    );
+    expect(await writer(base).createPatient(ada(), key(CONTACT))).toEqual({ id: 'found-1' });
+    expect(calls).toEqual(['POST /fhir/Patient', `GET /fhir/Patient?${new URLSearchParams({ identifier: `${SYSTEM}|${CONTACT}`, _count: '20' })}`]);
+  });
+
+  it('a refusal whose OperationOutcome quotes values in its paths or diagnostics shows neither', async () => {
+    const base = await listen(
+      createHttpServer((req, res) => {
+        req.resume();
+        const oo = {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'invariant', diagnostics: 'Family Lovelace not allowed', expression: ["Patient.name.where(family='Lovelace').family"] }],
+        };
+        res.writeHead(422, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(oo));
+      }),
+    );
+    const e = await failure(writer(base).createPatient(ada(), key(CONTACT)));
+    expect(e.kind).toBe('permanent');
+    expect(e.message).toContain("invariant at Patient.name.where(family='…').family");
+    expect(e.message).not.toContain('Lovelace');
+  });
+
+  it('an abort after sending is ambiguous too', async () => {
+    const base = await listen(afterRequest(() => undefined));
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const e = await failure(writer(base).updateAppointment('a1', booking('p1'), 'modify', [], ac.signal));
+    expect(e.kind).toBe('ambiguous');
   });
 
   it('5xx on a write: 503 is transient and retried, 500 ambiguous and not', async () => {

@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../../logging/logger.js';
 import { isPartnerError, PartnerError } from '../partner-error.js';
 import { FhirHttp, PARTNER, type JsonResponse, type RequestFacts } from './fhir-http.js';
 import { SearchBundleSchema } from './fhir-schemas.js';
-import { tokenParam } from './search-token.js';
+import { escapeSearchValue, tokenParam } from './search-token.js';
 
 export interface FhirEmrWriterOptions {
   /**
@@ -123,14 +123,15 @@ export class FhirEmrWriter implements EmrWriter {
    * (https://hl7.org/fhir/R4/search.html#string): the result is a superset of exact matches,
    * which the caller compares field by field before calling one certain.
    */
-  findPatientsByDemographics(q: DemographicQuery, signal?: AbortSignal): Promise<EmrPatientFound[]> {
+  async findPatientsByDemographics(q: DemographicQuery, signal?: AbortSignal): Promise<EmrPatientFound[]> {
     if (q.family.trim() === '') {
       throw new PartnerError(PARTNER, 'permanent', 'A demographic search needs a family name');
     }
-    const params: Record<string, string> = { family: q.family };
-    if (q.given) params.given = q.given;
+    // A `,` in a name would otherwise mean OR (https://hl7.org/fhir/R4/search.html#escaping).
+    const params: Record<string, string> = { family: escapeSearchValue(q.family) };
+    if (q.given) params.given = escapeSearchValue(q.given);
     if (q.birthDate) params.birthdate = q.birthDate;
-    if (q.email) params.email = q.email;
+    if (q.email) params.email = escapeSearchValue(q.email);
     return this.searchPatients(params, 'by demographics', signal);
   }
 
