@@ -17,7 +17,8 @@ import { listQuery, summarise } from './listing.js';
 
 /**
  * A hospital EHR that receives documents, for development and end-to-end tests: an MLLP
- * listener (HL7 ORU^R01 / MDM^T02), a drop folder (HPRIM `.HPR` + document, `.hl7`, `.json`,
+ * listener (HL7 ORU^R01 / MDM^T02; also ADT^A04/A08 and SIU^S12-S15, so it can play the HL7
+ * EMR the sync writes patients and appointments to), a drop folder (HPRIM `.HPR` + document, `.hl7`, `.json`,
  * each announced by a `.OK` marker) and `POST <prefix>/json`. Everything received is listed
  * by the admin API; the answer mode (AA, AE, AR, none) is switchable at run time.
  *

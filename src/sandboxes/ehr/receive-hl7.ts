@@ -7,14 +7,31 @@ import type { EhrSandboxStore, ReceivedDocumentInfo, ReceivedItem, SandboxTransp
 
 /**
  * The receiving EHR's HL7 logic, shared by the MLLP listener and `.hl7` file drops:
- * parse (CR, LF or CRLF), check the header and the segments a document message needs,
+ * parse (CR, LF or CRLF), check the header and the segments the message type needs,
  * de-duplicate on sender + MSH-10, answer per the sandbox mode. A real receiver would write
  * durably before answering; the sandbox "stores" in memory.
+ *
+ * Documents (ORU^R01, MDM^T02) are what the EHR delivery sends. Patients (ADT^A04/A08) and
+ * appointments (SIU^S12-S15) are what the sync back to an HL7 EMR sends (issue 9): the sandbox
+ * then plays that EMR. Required segments per HL7 v2.5.1 ch. 3 (ADT_A01: EVN, PID) and ch. 10
+ * (SIU_S12: SCH, PID in the patient group).
  */
 const REQUIRED_SEGMENTS: Record<string, string[]> = {
   'ORU^R01': ['PID', 'OBR', 'OBX'],
   'MDM^T02': ['EVN', 'PID', 'TXA', 'OBX'],
+  'ADT^A04': ['EVN', 'PID'],
+  'ADT^A08': ['EVN', 'PID'],
+  'SIU^S12': ['SCH', 'PID'],
+  'SIU^S13': ['SCH', 'PID'],
+  'SIU^S14': ['SCH', 'PID'],
+  'SIU^S15': ['SCH', 'PID'],
 };
+
+/** MSH-5 of messages meant for the engine itself (the EMR feed simulator's receiving application). */
+const ENGINE_APPLICATION = 'EHRBRIDGE';
+
+/** For the AR text: the types this receiver takes, in words. */
+export const ACCEPTED_HL7_TYPES = Object.keys(REQUIRED_SEGMENTS);
 
 export interface Hl7ReceiveResult {
   /** ACK bytes to send (same charset as the message), or null for no answer. */
@@ -97,7 +114,17 @@ function validate(msg: ParsedHl7, messageType: string): { code: 'AA' | 'AE' | 'A
   }
   const required = REQUIRED_SEGMENTS[messageType];
   if (!required) {
-    return { code: 'AR', errors: [{ ...HL7_ERROR_CODES.unsupportedMessageType, location: 'MSH^1^9', message: 'only ORU^R01 and MDM^T02 are accepted' }] };
+    return { code: 'AR', errors: [{ ...HL7_ERROR_CODES.unsupportedMessageType, location: 'MSH^1^9', message: `only ${ACCEPTED_HL7_TYPES.join(', ')} are accepted` }] };
+  }
+  // The EMR feed simulator addresses its ADT/SIU to the engine (MSH-5 EHRBRIDGE). Pointed at
+  // this port by mistake it must not be swallowed with AA: an AR for the type makes the feed stop
+  // and say which port the engine's HL7 inbound listens on.
+  const type = messageType.slice(0, 3);
+  if ((type === 'ADT' || type === 'SIU') && unescapeHl7(component(field(msh, 5), d, 1), d).toUpperCase() === ENGINE_APPLICATION) {
+    return {
+      code: 'AR',
+      errors: [{ ...HL7_ERROR_CODES.unsupportedMessageType, location: 'MSH^1^5', message: `${type} message type addressed to ${ENGINE_APPLICATION}: this is the sandbox EHR receiver, not the engine's HL7 inbound` }],
+    };
   }
   const errors: AckErrorDetail[] = [];
   if (!field(msh, 10)) errors.push({ ...HL7_ERROR_CODES.requiredFieldMissing, location: 'MSH^1^10', message: 'MSH-10 control id is required' });

@@ -147,7 +147,8 @@ describe('EHR sandbox: MLLP receiver', () => {
   it('answers garbage with AR and an empty MSA-2, rejects unsupported types with AR', async () => {
     const garbage = parseAck(await sendMllp(mllpOpts(), Buffer.from('hello, is this the EHR?')));
     expect(garbage).toMatchObject({ ackCode: 'AR', acknowledgedControlId: '' });
-    const adt = readFileSync('/work/shared/data/hl7v2/ADT-A04-01.hl7');
+    // ADT^A04/A08 and SIU^S12-S15 are taken (the sandbox plays the HL7 EMR too): A28 is not.
+    const adt = readFileSync('/work/shared/data/hl7v2/ADT-A28-01.hl7');
     const ack = parseAck(await sendMllp(mllpOpts(), adt));
     expect(ack.ackCode).toBe('AR');
     expect(ack.errors[0]?.code).toBe('200');
