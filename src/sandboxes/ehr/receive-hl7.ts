@@ -135,7 +135,8 @@ function validate(msg: ParsedHl7, messageType: string): { code: 'AA' | 'AE' | 'A
   if (pid && !component(field(pid, 3), d, 1)) {
     errors.push({ ...HL7_ERROR_CODES.requiredFieldMissing, location: 'PID^1^3', message: 'PID-3 patient identifier is required' });
   }
-  const obxs = findSegments(msg, 'OBX');
+  // Documents travel in an ED OBX; the OBX of an ADT or SIU (vital signs, answers) is not checked.
+  const obxs = required.includes('OBX') ? findSegments(msg, 'OBX') : [];
   if (obxs.length > 0) {
     const ed = obxs.find((o) => field(o, 2) === 'ED');
     if (!ed) errors.push({ ...HL7_ERROR_CODES.requiredFieldMissing, location: 'OBX^1^2', message: 'no OBX of type ED carrying the document' });
