@@ -62,8 +62,8 @@ export class OncallScanChannel implements SyncChannel {
   }
 
   /** Runs one scan now (throws ScanBusy when one of the kind runs). */
-  scan(kind: ScanKind, trigger: ScanTrigger = 'manual'): Promise<ScanResult> {
-    const p = this.deps.scanner.scan(kind, trigger, this.stopping.signal).then((r) => this.note(r));
+  scan(kind: ScanKind, trigger: ScanTrigger = 'manual', onStart?: (run: ScanRun, resumedAt: number | null) => void): Promise<ScanResult> {
+    const p = this.deps.scanner.scan(kind, trigger, this.stopping.signal, onStart).then((r) => this.note(r));
     this.current.add(p);
     void p.finally(() => this.current.delete(p)).catch(() => undefined);
     return p;

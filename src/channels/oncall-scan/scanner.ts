@@ -91,7 +91,12 @@ function urlOf(record: unknown): string | undefined {
 export class OncallScanner {
   constructor(private readonly deps: ScannerDeps) {}
 
-  async scan(kind: ScanKind, trigger: ScanTrigger, stop?: AbortSignal): Promise<ScanResult> {
+  /**
+   * Scans one kind to its last page, or until OnCall fails or `stop` aborts (the run is then
+   * `interrupted`, resumed by the next scan). `onStart` hears the run once it is taken (the API
+   * answers 202 with it). Throws ScanBusy when a scan of the kind runs already.
+   */
+  async scan(kind: ScanKind, trigger: ScanTrigger, stop?: AbortSignal, onStart?: (run: ScanRun, resumedAt: number | null) => void): Promise<ScanResult> {
     const { store } = this.deps;
     return withScanLock(store.db, this.deps.leases, kind, async (lost) => {
       const started = Date.now();
@@ -111,6 +116,7 @@ export class OncallScanner {
         run = await store.start(kind, trigger);
       }
       const runId = run.id;
+      onStart?.(run, resumedAt);
       const heartbeat = setInterval(() => void store.heartbeat(runId).catch(() => undefined), this.deps.heartbeatMs ?? 20_000);
       heartbeat.unref();
       const counts = { pagesRead: 0, stored: 0, duplicates: 0, skipped: 0 };
