@@ -27,6 +27,7 @@ import { oncallRecordRoutes } from './routes/oncall-record-routes.js';
 import { fhirHookRoutes } from './routes/fhir-hook-routes.js';
 import { oncallHookRoutes } from './routes/oncall-hook-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
+import { syncScanRoutes } from './routes/sync-scan-routes.js';
 import { workerRoutes } from './routes/worker-routes.js';
 import { serveWebUi } from './web-static.js';
 
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(workerRoutes, { ctx });
   await app.register(messagesRoutes, { ctx });
   await app.register(syncRoutes, { ctx });
+  await app.register(syncScanRoutes, { ctx });
   await app.register(fhirHookRoutes, { ctx });
   await app.register(oncallHookRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });
