@@ -1,10 +1,13 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOncallHookChannel, ONCALL_HOOK_CHANNEL, OncallHookChannel, signOncallBody } from '../../channels/oncall-hook/index.js';
+import { createOncallHookChannel, embeddedWebhookTarget, ONCALL_HOOK_CHANNEL, OncallHookChannel, signOncallBody } from '../../channels/oncall-hook/index.js';
+import type { AppointmentCreate } from '../../partners/oncall/schemas.js';
+import { appointmentBody } from '../../sandboxes/oncall/test-harness.js';
 import { MessageStore } from '../../messages/message-store.js';
 import type { AppContext } from '../../server/context.js';
 import { DIALECTS } from '../../../test/helpers/stores.js';
 import { startSyncServer, type SyncServer } from '../../../test/helpers/sync-server.js';
+import { until } from '../../../test/helpers/until.js';
 import { installErrorHandler } from '../errors.js';
 import { oncallHookRoutes } from './oncall-hook-routes.js';
 
@@ -128,6 +131,19 @@ for (const dialect of DIALECTS) {
       const big = JSON.stringify({ event: 'appointment_created', url: `${base}/appointments/1/`, pad: 'x'.repeat(70 * 1024) });
       expect((await signed(big)).status).toBe(413);
       expect((await rows()).length).toBe(before);
+    });
+
+    it('the embedded sandbox, pointed at embeddedWebhookTarget, delivers a signed webhook that is stored', async () => {
+      const target = embeddedWebhookTarget(h.server.ctx.engineUrl as string, { ONCALL_WEBHOOK_SECRET: SECRET });
+      const set = await fetch(`${base}/_admin/webhooks/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(target) });
+      expect(set.status).toBe(200);
+      const created = await h.client.createAppointment(appointmentBody(base) as AppointmentCreate);
+      const row = await until(async () => (await rows()).find((m) => m.patientIds.includes(`oncall:${created.url}`)), 10_000, 'the webhook row');
+      expect(row).toMatchObject({ status: 'received', event: 'appointment_created' });
+      // Updating it in OnCall sends appointment_updated for the same key.
+      await h.client.patchAppointment(created.url, { title: 'Moved' });
+      await until(async () => (await rows()).find((m) => m.patientIds.includes(`oncall:${created.url}`) && m.event === 'appointment_updated'), 10_000, 'the update row');
+      await fetch(`${base}/_admin/webhooks/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: null }) });
     });
 
     it('shows on the Sync status as a channel', async () => {
