@@ -50,9 +50,20 @@ export function validateAppointment(body: unknown): Appointment {
     throw new OperationOutcomeError(400, { resourceType: 'OperationOutcome', issue: issues });
   }
   const a = parsed.data as Appointment;
-  // R4 app-3: only proposed, cancelled and waitlist appointments may lack start and end.
+  // R4 invariants (https://hl7.org/fhir/R4/appointment.html#invs), checked in the spec's order.
+  const missingBoth = a.participant.findIndex((p) => !p.actor && !(p.type?.length));
+  if (missingBoth >= 0) {
+    throw OperationOutcomeError.of(422, 'invariant', 'A participant needs a type or an actor (R4 invariant app-1)', [`Appointment.participant[${missingBoth}]`]);
+  }
+  if (Boolean(a.start) !== Boolean(a.end)) {
+    throw OperationOutcomeError.of(422, 'invariant', 'start and end go together: both or neither (R4 invariant app-2)', [a.start ? 'Appointment.end' : 'Appointment.start']);
+  }
+  // app-3: only proposed, cancelled and waitlist appointments may lack start and end.
   if ((!a.start || !a.end) && !['proposed', 'cancelled', 'waitlist'].includes(a.status)) {
     throw OperationOutcomeError.of(422, 'business-rule', 'A booked appointment needs start and end (R4 invariant app-3)', ['Appointment.start']);
+  }
+  if (a.cancelationReason && a.status !== 'cancelled' && a.status !== 'noshow') {
+    throw OperationOutcomeError.of(422, 'invariant', 'cancelationReason is only for cancelled or no-show appointments (R4 invariant app-4)', ['Appointment.cancelationReason']);
   }
   return a;
 }

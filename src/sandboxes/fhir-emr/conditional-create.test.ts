@@ -122,6 +122,32 @@ describe('FHIR EMR sandbox: conditional create (If-None-Exist)', () => {
     expect(await count('Patient')).toBe(0);
   });
 
+  it('refuses appointments that break the R4 invariants app-1 to app-4 (422, path named, nothing stored)', async () => {
+    const ok: Appointment = {
+      resourceType: 'Appointment',
+      status: 'booked',
+      start: '2026-07-01T09:00:00Z',
+      end: '2026-07-01T09:30:00Z',
+      participant: [{ actor: { reference: 'Patient/p1' }, status: 'accepted' }],
+    };
+    const cases: [Appointment, string, string][] = [
+      [{ ...ok, participant: [{ status: 'accepted' }] }, 'invariant', 'Appointment.participant[0]'],
+      [{ ...ok, status: 'cancelled', end: undefined }, 'invariant', 'Appointment.end'],
+      [{ ...ok, start: undefined, end: undefined }, 'business-rule', 'Appointment.start'],
+      [{ ...ok, cancelationReason: { text: 'Patient request' } }, 'invariant', 'Appointment.cancelationReason'],
+    ];
+    for (const [body, code, path] of cases) {
+      const res = await send<OperationOutcome>('POST', `${base}/Appointment`, body);
+      expect(res.status, path).toBe(422);
+      expect(res.body.issue?.[0]).toMatchObject({ code, expression: [path] });
+      expect(JSON.stringify(res.body)).not.toContain('Patient request');
+    }
+    expect(await count('Appointment')).toBe(0);
+    // The allowed shapes: a participant with a type only; cancelled without times, with its reason.
+    expect((await send('POST', `${base}/Appointment`, { ...ok, participant: [{ type: [{ text: 'room' }], status: 'accepted' }] })).status).toBe(201);
+    expect((await send('POST', `${base}/Appointment`, { ...ok, status: 'cancelled', start: undefined, end: undefined, cancelationReason: { text: 'x' } })).status).toBe(201);
+  });
+
   it('advertises conditionalCreate on the writable types', async () => {
     const { body } = await send<CapabilityStatement>('GET', `${base}/metadata`);
     const flags = Object.fromEntries((body.rest?.[0]?.resource ?? []).map((r) => [r.type, r.conditionalCreate]));

@@ -17,6 +17,7 @@ export type IssueCode =
   | 'deleted'
   | 'too-costly'
   | 'multiple-matches'
+  | 'invariant'
   | 'business-rule';
 
 export function outcome(
