@@ -4,6 +4,7 @@ import { registerClientsCommand } from './commands/clients.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerMessagesCommand } from './commands/messages.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { parseLogFormat, useCommandLineLogging } from '../logging/log-settings.js';
@@ -44,6 +45,7 @@ registerApiKeysCommand(program);
 registerClientsCommand(program);
 registerMessagesCommand(program);
 registerSyncCommand(program);
+registerReconcileCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -243,7 +243,9 @@ export class ReconcileRuns {
 /** A failure in words for the person; partner errors already name the call, never a value. */
 export function failureWords(e: unknown): string {
   const err = e as { partner?: string; kind?: string; message?: string };
-  if (err?.partner === 'oncall' && err.kind === 'transient') return `OnCall Health could not be reached (${err.message ?? 'no answer'})`;
-  if (err?.partner === 'oncall' && err.kind === 'auth') return `OnCall Health refused the API key (${err.message ?? ''})`;
-  return err?.message ?? String(e);
+  const message = err?.message ?? String(e);
+  if (err?.partner === 'oncall' && (err.kind === 'transient' || err.kind === 'auth') && !message.startsWith('OnCall Health')) {
+    return `OnCall Health ${err.kind === 'auth' ? 'refused the API key' : 'could not be reached'} (${message})`;
+  }
+  return message;
 }
