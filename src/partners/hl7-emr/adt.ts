@@ -1,6 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { pv1Segment } from '../../hl7/segments.js';
-import { buildWithStableControlId, evnFor, mshFor, type BuiltMessage, type Hl7Parties } from './message-header.js';
+import { buildWithStableControlId, changeKeyed, evnFor, mshFor, type BuiltMessage, type Hl7Parties } from './message-header.js';
 import { emrPidSegment } from './patient-segment.js';
 import { checkPatient } from './content-checks.js';
 
@@ -16,11 +16,13 @@ export interface AdtInput {
   patient: Patient;
   /** PID-3 MR value: the EMR id, or the key derived from the OnCall contact URL. */
   patientKey: string;
+  /** Names the change (see message-header.ts, changeKeyed): the same for every resend of it. */
+  changeKey?: string;
 }
 
 export function buildAdt(input: AdtInput, parties: Hl7Parties, now: Date = new Date()): BuiltMessage {
   checkPatient(input.patient, 'patient');
-  return buildWithStableControlId(`patient:${input.patientKey}`, `ADT^${input.event}`, parties, now, (ctx, controlId) => [
+  return buildWithStableControlId(changeKeyed(`patient:${input.patientKey}`, input.changeKey), `ADT^${input.event}`, parties, now, (ctx, controlId) => [
     mshFor(ctx, parties, ['ADT', input.event, 'ADT_A01'], controlId),
     evnFor(ctx, input.event),
     emrPidSegment(ctx, input.patient, input.patientKey),

@@ -148,6 +148,19 @@ describe('MSH-10: stable per change', () => {
   });
 });
 
+describe('MSH-10 with a change key', () => {
+  it('tells a return to an earlier state from a resend: 3 pm -> 4 pm -> 3 pm', () => {
+    const at = (hour: number, changeKey?: string): string =>
+      buildSiu(siuInput({ change: 'reschedule', appointment: sampleAppointment({ start: `2026-12-10T${hour}:00:00Z`, end: `2026-12-10T${hour}:30:00Z` }), ...(changeKey ? { changeKey } : {}) }), parties, now).controlId;
+    // Content alone: the third message is the first one again, and an EMR would drop it.
+    expect(at(15)).toBe(at(15));
+    expect(at(15, 'message 3')).not.toBe(at(15, 'message 1'));
+    expect(at(15, 'message 3')).toBe(at(15, 'message 3'));
+    const adt = (changeKey: string): string => buildAdt({ event: 'A08', patient: samplePatient(), patientKey: 'OC-123', changeKey }, parties, now).controlId;
+    expect(adt('m1')).not.toBe(adt('m2'));
+  });
+});
+
 describe('derived patient keys', () => {
   it('uses the contact number, marks participants apart, hashes anything else within 15 characters', () => {
     expect(derivedPatientKey('https://api.oncallhealth.ca/contacts/123/')).toBe('OC-123');

@@ -126,6 +126,19 @@ describe('Hl7EmrWriter against the EHR receiver sandbox', () => {
     expect((await received()).items).toHaveLength(2);
   });
 
+  it('a change key keeps a return to an earlier state from being taken for a duplicate', async () => {
+    const w = writer();
+    const before = linkedPatient('OC-123');
+    const after = linkedPatient('OC-123', { gender: 'male' });
+    await w.updatePatient('OC-123', before, undefined, { changeKey: 'msg-1' });
+    await w.updatePatient('OC-123', after, undefined, { changeKey: 'msg-2' });
+    await w.updatePatient('OC-123', before, undefined, { changeKey: 'msg-3' });
+    await w.updatePatient('OC-123', before, undefined, { changeKey: 'msg-3' }); // a resend of msg-3
+    const { items, duplicates } = await received();
+    expect(items.filter((i) => i.accepted)).toHaveLength(3);
+    expect(duplicates).toBe(1);
+  });
+
   it('AE: permanent, with the coded reason and without the EMR free text', async () => {
     await setMode('AE');
     const err = await failure(writer().createPatient(samplePatient(), key));

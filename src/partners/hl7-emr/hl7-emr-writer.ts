@@ -33,6 +33,15 @@ import { buildSiu, type SiuPatient } from './siu.js';
  *   here: the effects store must simply call the same write again. The same change builds the
  *   same MSH-10, so an EMR that stored the first one de-duplicates the second.
  */
+/**
+ * Beyond the EmrWriter interface, for a caller that can name the change (e.g. the platform
+ * message id): folded into MSH-10 so a return to an earlier state is not taken for a resend
+ * (message-header.ts, changeKeyed). Proposed for the shared interface; optional until then.
+ */
+export interface Hl7WriteOptions {
+  changeKey?: string;
+}
+
 export class Hl7EmrWriter implements EmrWriter {
   readonly kind = 'hl7' as const;
   readonly readable = false;
@@ -76,52 +85,59 @@ export class Hl7EmrWriter implements EmrWriter {
     return null;
   }
 
-  async createPatient(patient: Patient, key: IdentifierKey, signal?: AbortSignal): Promise<{ id: string }> {
+  async createPatient(patient: Patient, key: IdentifierKey, signal?: AbortSignal, opts: Hl7WriteOptions = {}): Promise<{ id: string }> {
     const id = emrIdOf(patient.identifier) ?? derivedPatientKey(oncallUrlOf(patient, key));
-    await this.sendAdt('A04', patient, id, signal);
+    await this.sendAdt('A04', patient, id, signal, opts);
     return { id };
   }
 
-  async updatePatient(id: string, patient: Patient, signal?: AbortSignal): Promise<void> {
-    await this.sendAdt('A08', patient, id, signal);
+  async updatePatient(id: string, patient: Patient, signal?: AbortSignal, opts: Hl7WriteOptions = {}): Promise<void> {
+    await this.sendAdt('A08', patient, id, signal, opts);
   }
 
-  async createAppointment(appointment: Appointment, key: IdentifierKey, patients: Patient[], signal?: AbortSignal): Promise<{ id: string }> {
+  async createAppointment(
+    appointment: Appointment,
+    key: IdentifierKey,
+    patients: Patient[],
+    signal?: AbortSignal,
+    opts: Hl7WriteOptions = {},
+  ): Promise<{ id: string }> {
     const placerId = identifierValue(appointment.identifier, IDENTIFIER_SYSTEMS.oncallUrl) ?? key.value;
     const fillerId = emrIdOf(appointment.identifier);
-    await this.sendSiu('new', appointment, placerId, fillerId, patients, signal);
+    await this.sendSiu({ change: 'new', appointment, placerId, fillerId, patients }, signal, opts);
     return { id: fillerId ?? placerId };
   }
 
-  async updateAppointment(id: string, appointment: Appointment, change: AppointmentWriteChange, patients: Patient[], signal?: AbortSignal): Promise<void> {
+  async updateAppointment(
+    id: string,
+    appointment: Appointment,
+    change: AppointmentWriteChange,
+    patients: Patient[],
+    signal?: AbortSignal,
+    opts: Hl7WriteOptions = {},
+  ): Promise<void> {
     const placerId = identifierValue(appointment.identifier, IDENTIFIER_SYSTEMS.oncallUrl) ?? id;
     // `id` is what createAppointment returned: the placer id itself when the EMR id was unknown.
     const fillerId = emrIdOf(appointment.identifier) ?? (id !== placerId ? id : undefined);
-    await this.sendSiu(change, appointment, placerId, fillerId, patients, signal);
+    await this.sendSiu({ change, appointment, placerId, fillerId, patients }, signal, opts);
   }
 
   async close(): Promise<void> {
     this.conn.close();
   }
 
-  private async sendAdt(event: AdtEvent, patient: Patient, patientKey: string, signal: AbortSignal | undefined): Promise<void> {
-    await this.send(buildAdt({ event, patient, patientKey }, this.parties, this.now()), signal);
+  private async sendAdt(event: AdtEvent, patient: Patient, patientKey: string, signal: AbortSignal | undefined, opts: Hl7WriteOptions): Promise<void> {
+    await this.send(buildAdt({ event, patient, patientKey, ...opts }, this.parties, this.now()), signal);
   }
 
-  private async sendSiu(
-    change: AppointmentWriteChange,
-    appointment: Appointment,
-    placerId: string,
-    fillerId: string | undefined,
-    patients: Patient[],
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private async sendSiu(w: SiuWrite, signal: AbortSignal | undefined, opts: Hl7WriteOptions): Promise<void> {
+    const { change, appointment, placerId, fillerId, patients } = w;
     const siuPatients: SiuPatient[] = patients.map((patient, i) => {
       const key = emrIdOf(patient.identifier) ?? oncallUrlKey(patient);
       if (!key) throw refused(`appointment patient ${i + 1} has neither an EMR id nor an OnCall URL: PID-3 cannot be written`);
       return { patient, key };
     });
-    const input = { change, appointment, placerId, patients: siuPatients, ...(fillerId ? { fillerId } : {}) };
+    const input = { change, appointment, placerId, patients: siuPatients, ...(fillerId ? { fillerId } : {}), ...opts };
     await this.send(buildSiu(input, this.parties, this.now()), signal);
   }
 
@@ -131,6 +147,14 @@ export class Hl7EmrWriter implements EmrWriter {
     const ackBytes = await this.conn.send(Buffer.from(message.text, 'utf8'));
     return acceptedAck(message.controlId, ackBytes);
   }
+}
+
+interface SiuWrite {
+  change: AppointmentWriteChange;
+  appointment: Appointment;
+  placerId: string;
+  fillerId: string | undefined;
+  patients: Patient[];
 }
 
 function oncallUrlOf(patient: Patient, key: IdentifierKey): string {

@@ -1,5 +1,5 @@
 /** An HL7 v2 EMR written to over MLLP by the sync back from a platform (issue 9). */
-export { Hl7EmrWriter } from './hl7-emr-writer.js';
+export { Hl7EmrWriter, type Hl7WriteOptions } from './hl7-emr-writer.js';
 export { hl7EmrSettings, parseHostPort, Hl7EmrSettingsError, HL7_EMR_DEFAULTS, HL7_EMR_ENV, type Hl7EmrOptions } from './settings.js';
 export { buildAdt, type AdtEvent, type AdtInput } from './adt.js';
 export { buildSiu, fillerStatusOf, SIU_EVENT_BY_CHANGE, type SiuInput, type SiuPatient } from './siu.js';

@@ -69,6 +69,17 @@ export interface BuiltMessage {
   messageType: string;
 }
 
+/**
+ * The record key, with the change's own name when the caller has one. Content alone cannot tell
+ * a resend from a return to an earlier state (3 pm -> 4 pm -> 3 pm: the third message has the
+ * first one's content, hence its MSH-10, and a de-duplicating EMR would drop it and stay at 4 pm).
+ * A key that names the change (the platform message id, the effect key) tells them apart, and is
+ * the same on every resend of that change.
+ */
+export function changeKeyed(recordKey: string, changeKey: string | undefined): string {
+  return changeKey ? `${recordKey}\n${changeKey}` : recordKey;
+}
+
 /** Where the content is fixed for the control id: no real message carries this instant. */
 const HASH_INSTANT = new Date(0);
 

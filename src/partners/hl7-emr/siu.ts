@@ -2,7 +2,7 @@ import type { Appointment, AppointmentParticipant, CodeableConcept, Patient } fr
 import type { AppointmentWriteChange } from '../../flows/sync/targets/emr/emr-writer.js';
 import { ts, type BuildContext } from '../../hl7/segments.js';
 import { appointmentTimes, checkPatient, refused, type AppointmentTimes } from './content-checks.js';
-import { buildWithStableControlId, mshFor, ONCALL_AUTHORITY, type BuiltMessage, type Hl7Parties } from './message-header.js';
+import { buildWithStableControlId, changeKeyed, mshFor, ONCALL_AUTHORITY, type BuiltMessage, type Hl7Parties } from './message-header.js';
 import { emrPidSegment } from './patient-segment.js';
 
 /**
@@ -54,6 +54,8 @@ export interface SiuInput {
   /** SCH-2 filler appointment id: the EMR's id, when known. */
   fillerId?: string;
   patients: SiuPatient[];
+  /** Names the change (see message-header.ts, changeKeyed): the same for every resend of it. */
+  changeKey?: string;
 }
 
 export function fillerStatusOf(change: AppointmentWriteChange, status: Appointment['status']): string {
@@ -73,7 +75,7 @@ export function buildSiu(input: SiuInput, parties: Hl7Parties, now: Date = new D
   // AIx filler status is the resource's: the patient's no-show leaves the practitioner booked.
   const resourceStatus = status === 'Noshow' ? 'Booked' : status;
 
-  return buildWithStableControlId(`appointment:${input.placerId}`, `SIU^${event}`, parties, now, (ctx, controlId) => {
+  return buildWithStableControlId(changeKeyed(`appointment:${input.placerId}`, input.changeKey), `SIU^${event}`, parties, now, (ctx, controlId) => {
     const { w } = ctx;
     const start = ts(ctx, times.start);
     const practitioners = participants(appointment, 'Practitioner');
