@@ -187,7 +187,7 @@ export class AppointmentApply {
         c.trace.decision('A participant of the appointment has no EMR patient linked: the change is not sent', detail);
         return true;
       } else {
-        c.trace.decision(`OnCall changed the appointment; ${theirs.join(', ')} belong to the EMR: not written`, detail);
+        c.trace.decision(`OnCall changed the appointment, which the EMR owns: not written (the EMR owns ${theirs.join(', ')})`, detail);
       }
     }
     const forward = await this.d.links.find('appointment', { system: EMR, id: emrId }, this.platform);

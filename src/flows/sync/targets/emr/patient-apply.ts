@@ -184,7 +184,9 @@ export class PatientApply {
         await timedEmr(c, w.kind, { op: 'update-patient', id: emrId }, () => w.updatePatient(emrId, mergePatient(base, patient, mine), c.signal));
         c.trace.decision(`EMR patient updated with the fields OnCall owns: ${mine.join(', ')}`, { ...detail, fields: mine });
       }
-      if (theirs.length && reverse) c.trace.decision(`OnCall changed the patient; ${theirs.join(', ')} belong to the EMR: not written`, { ...detail, fields: theirs });
+      if (theirs.length && reverse) {
+        c.trace.decision(`OnCall changed the patient, which the EMR owns: not written (the EMR cannot be read back, so the changed field is not known; the EMR owns ${theirs.join(', ')})`, { ...detail, fields: theirs });
+      }
     }
     // Also after a report: the same difference is not reported again on every scan.
     if (kind === 'patient') await this.linkContact(platformId, emrId, hash);
