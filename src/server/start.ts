@@ -4,6 +4,7 @@ import { buildApp } from '../http/app.js';
 import { ensureAdminAccount, type AdminLogin } from '../http/auth/admin-account.js';
 import { createContext, type AppContext } from './context.js';
 import { setupSync, type SyncSetup, type SyncSetupOptions } from '../flows/sync/setup.js';
+import { getEhrSandboxInfo } from '../sandboxes/ehr/plugin.js';
 
 export interface RunningServer {
   url: string;
@@ -43,6 +44,16 @@ export async function startServer(
   }
 }
 
+/** The embedded EHR receiver sandbox's MLLP address, which plays the HL7 EMR by default (issue 9). */
+function embeddedEhrReceiver(app: FastifyInstance): { host: string; port: number } | undefined {
+  try {
+    const info = getEhrSandboxInfo(app);
+    return { host: info.mllpHost, port: info.mllpPort };
+  } catch {
+    return undefined;
+  }
+}
+
 async function listenAndWork(config: Config, ctx: AppContext, app: FastifyInstance, admin: AdminLogin, syncOptions: SyncSetupOptions): Promise<RunningServer> {
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
@@ -56,7 +67,7 @@ async function listenAndWork(config: Config, ctx: AppContext, app: FastifyInstan
   await ctx.startWorker();
   // After the worker and the HTTP port: the processor can reach OnCall (the embedded sandbox is on
   // our own port), and the listener acknowledges only what can then be applied.
-  const sync = await setupSync(ctx, syncOptions);
+  const sync = await setupSync(ctx, { hl7EmrDefault: () => embeddedEhrReceiver(app), ...syncOptions });
   return {
     sync,
     url,

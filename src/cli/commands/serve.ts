@@ -38,7 +38,7 @@ export function registerServeCommand(program: Command): void {
         },
         process.env,
         // The listener always opens with `serve`: port from the option, else EHR_BRIDGE_MLLP_PORT, else 2576.
-        { mllp: opts.mllpPort !== undefined ? { port: opts.mllpPort } : {}, fhirFeed: true },
+        { mllp: opts.mllpPort !== undefined ? { port: opts.mllpPort } : {}, fhirFeed: true, back: true },
       );
       const { ctx, admin, url } = server;
       const lines = [
@@ -56,6 +56,11 @@ export function registerServeCommand(program: Command): void {
       const mllp = server.sync.mllp;
       if (mllp) {
         lines.push(`  HL7 inbound   MLLP ${mllp.host()}:${mllp.port()}${mllp.settings.tls ? ' (TLS)' : ''}   ADT and SIU ${server.sync.processor ? 'sync into OnCall Health' : 'are stored only (EHR_BRIDGE_SYNC=off)'}; messages: ${url}/sync`);
+      }
+      if (server.sync.hook) {
+        const writer = server.sync.emrWriter;
+        const to = writer ? `written to the ${writer.label}` : 'stored only (EHR_BRIDGE_EMR_WRITE=off)';
+        lines.push(`  OnCall back   webhooks ${url}${server.sync.hook.path}, scans ${server.sync.scan?.status().detail ?? 'off'}; ${to}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       stopOnSignal(() => server.close());

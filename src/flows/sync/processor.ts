@@ -84,6 +84,7 @@ export class SyncProcessor implements SyncProcessorHandle {
     this.wake();
     await this.loop;
     await Promise.allSettled(this.inflight.values());
+    await this.d.emrTarget?.close?.().catch(() => undefined);
   }
 
   wake(): void {

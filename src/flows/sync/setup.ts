@@ -13,12 +13,29 @@ import { hl7Decoder, type ChannelDecoder } from './to-events.js';
 import type { SyncChannel } from './channel.js';
 import { createFhirFeedChannel, FEED_CHANNEL, fhirFeedSettings, fhirMessageToEvents } from '../../channels/fhir-feed/index.js';
 import { FhirFeedMessageError } from '../../channels/fhir-feed/to-events.js';
+import { createOncallHookChannel, embeddedWebhookTarget, ONCALL_HOOK_CHANNEL, type OncallHookChannel } from '../../channels/oncall-hook/index.js';
+import { createOncallScanChannel, oncallScanDecoder, SCAN_CHANNEL, type OncallScanChannel } from '../../channels/oncall-scan/index.js';
+import { FhirEmrWriter } from '../../partners/fhir-emr/fhir-emr-writer.js';
+import { Hl7EmrWriter, hl7EmrSettings } from '../../partners/hl7-emr/index.js';
+import { sandboxesEnabled } from '../../sandboxes/enabled.js';
+import { backSettings } from './back-settings.js';
+import { oncallHookDecoder, OncallPlatformSource } from './sources/oncall/index.js';
+import { EmrTarget } from './targets/emr/emr-target.js';
+import type { EmrWriter } from './targets/emr/emr-writer.js';
+import { emrTargetSettings } from './targets/emr/settings.js';
 
 export interface SyncSetupOptions {
   /** Open the inbound MLLP listener (the `serve` command does; tests ask for it). */
   mllp?: Partial<MllpListenerSettings>;
   /** Run the FHIR change feed (the `serve` command does, unless EHR_BRIDGE_FHIR_FEED=off). */
   fhirFeed?: boolean;
+  /**
+   * Sync back from OnCall to the EMR (issue 9): the webhook receiver, the scans and the EMR
+   * target (the `serve` command turns it on; EHR_BRIDGE_EMR_WRITE=off stores without writing).
+   */
+  back?: boolean;
+  /** Where the HL7 EMR listens when EHR_BRIDGE_EMR_HL7_TO is unset (the embedded EHR receiver sandbox). */
+  hl7EmrDefault?: () => { host: string; port: number } | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -26,6 +43,32 @@ export interface SyncSetup {
   mllp: MllpChannel | undefined;
   processor: SyncProcessor | undefined;
   fhir: SyncChannel | undefined;
+  /** The OnCall webhook receiver's channel and the OnCall scans (issue 9), when the sync back runs. */
+  hook: OncallHookChannel | undefined;
+  scan: OncallScanChannel | undefined;
+  /** Where platform changes are written (null: EHR_BRIDGE_EMR_WRITE=off or no EMR to write to). */
+  emrWriter: EmrWriter | undefined;
+}
+
+/** Where the embedded sandbox FHIR EMR is served on the engine's port (src/sandboxes/mount.ts). */
+const SANDBOX_FHIR_EMR_PATH = '/sandbox/fhir-emr';
+
+/**
+ * The EMR the platforms' changes go to (issue 9, "Writing to the EMR, per configuration"), or
+ * undefined when writing is off or there is nothing to write to.
+ */
+function createEmrWriter(ctx: AppContext, env: NodeJS.ProcessEnv, hl7Default: SyncSetupOptions['hl7EmrDefault']): EmrWriter | undefined {
+  const { write } = backSettings(env);
+  if (write === 'off') return undefined;
+  if (write === 'hl7') return new Hl7EmrWriter(hl7EmrSettings(env, hl7Default?.()));
+  const { emr } = ctx.config;
+  if (!emr.fhirUrl && !sandboxesEnabled(ctx.config)) return undefined;
+  return new FhirEmrWriter({
+    baseUrl: emr.fhirUrl ?? (() => (ctx.engineUrl ? `${ctx.engineUrl}${SANDBOX_FHIR_EMR_PATH}` : undefined)),
+    ...(emr.bearerToken ? { bearerToken: emr.bearerToken } : {}),
+    timeoutMs: emr.timeoutMs,
+    logger: ctx.logger,
+  });
 }
 
 /**
@@ -72,7 +115,10 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
   const decoders = new Map<string, ChannelDecoder>([
     ['mllp', hl7Decoder({ charset: listenerSettings.charset, emrIdType: listenerSettings.emrIdType, timeZone: settings.timeZone })],
     [FEED_CHANNEL, fhirDecoder],
+    [ONCALL_HOOK_CHANNEL, oncallHookDecoder(() => ctx.oncallTarget().baseUrl)],
+    [SCAN_CHANNEL, oncallScanDecoder],
   ]);
+  const emrWriter = opts.back && settings.enabled ? createEmrWriter(ctx, env, opts.hl7EmrDefault) : undefined;
   let processor: SyncProcessor | undefined;
   if (settings.enabled) {
     const target = new OncallSyncTarget({
@@ -84,9 +130,21 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
       emrIdField: ctx.config.oncall.emrIdField,
       emrIdMetadataKey: ctx.config.oncall.emrIdMetadataKey,
     });
+    const emr = emrWriter
+      ? new EmrTarget({
+          source: new OncallPlatformSource({ client: () => ctx.oncall(), emrIdField: ctx.config.oncall.emrIdField, emrIdMetadataKey: ctx.config.oncall.emrIdMetadataKey }),
+          writer: emrWriter,
+          links: new LinkStore(ctx.store.db),
+          effects: new EffectStore(ctx.store.db),
+          db: ctx.store.db,
+          settings: emrTargetSettings(env),
+        })
+      : undefined;
+    const emrTarget = emr && emrWriter ? { label: emr.label, record: emr.record.bind(emr), close: () => emrWriter.close() } : undefined;
     processor = new SyncProcessor({
       db: ctx.store.db,
       target,
+      ...(emrTarget ? { emrTarget } : {}),
       decoders,
       logger: ctx.logger,
       concurrency: settings.concurrency,
@@ -103,6 +161,33 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
   }
   const fhir = opts.fhirFeed ? createFhirFeedChannel(ctx, fhirFeedSettings(env)) : null;
   if (fhir) sync.addChannel(fhir);
+  let hook: OncallHookChannel | undefined;
+  let scan: OncallScanChannel | undefined;
+  if (opts.back) {
+    hook = createOncallHookChannel(ctx, { env });
+    sync.addChannel(hook);
+    scan = createOncallScanChannel(ctx, {}, env);
+    sync.addChannel(scan);
+    pointSandboxWebhooksHere(ctx, env);
+  }
   await sync.start();
-  return { mllp, processor, fhir: fhir ?? undefined };
+  return { mllp, processor, fhir: fhir ?? undefined, hook, scan, emrWriter };
+}
+
+/**
+ * In the embedded run the OnCall sandbox's webhooks go to this engine's own receiver (issue 9:
+ * "an appointment created in the sandbox reaches the sandbox FHIR EMR with no configuration"),
+ * unless someone already pointed them elsewhere.
+ */
+function pointSandboxWebhooksHere(ctx: AppContext, env: NodeJS.ProcessEnv): void {
+  const control = ctx.sandboxWebhooks;
+  if (!control.set || !ctx.engineUrl) return;
+  let usesSandbox = false;
+  try {
+    usesSandbox = ctx.oncallTarget().usesSandbox;
+  } catch {
+    return;
+  }
+  if (!usesSandbox || control.get?.().url) return;
+  control.set(embeddedWebhookTarget(ctx.engineUrl, env));
 }

@@ -35,6 +35,8 @@ export interface SyncTarget {
 export interface EmrSyncTarget {
   readonly label: string;
   record(ev: PlatformRecordEvent, c: ApplyContext): Promise<void>;
+  /** Closes the EMR connection (an HL7 EMR keeps one open); called when the processor stops. */
+  close?(): Promise<void>;
 }
 
 /** Content the target cannot use (no name, no e-mail with the fallback off): the message fails, retrying would not help. */
