@@ -138,7 +138,10 @@ export class ScanStore {
     return out;
   }
 
-  /** The page's marks (one statement) and the run's progress, in one transaction. */
+  /**
+   * The page's new and changed marks (one statement; `seen_at` is when that content was first
+   * seen) and the run's progress, in one transaction.
+   */
   async commitPage(runId: number, kind: ScanRecordKind, marks: Array<{ id: string; hash: string }>, progress: PageProgress): Promise<void> {
     const t = now();
     await this.db.transaction().execute(async (trx) => {
