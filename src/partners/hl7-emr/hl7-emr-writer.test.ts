@@ -98,6 +98,13 @@ describe('Hl7EmrWriter against the EHR receiver sandbox', () => {
       ['SIU^S13', 'AA', true],
       ['SIU^S15', 'AA', true],
     ]);
+    // The listing filters by type: one S12, once.
+    const s12s = await app.inject({ method: 'GET', url: `${PREFIX}/_admin/received?type=${encodeURIComponent('SIU^S12')}&limit=1` });
+    expect(s12s.json()).toMatchObject({ items: [{ messageType: 'SIU^S12' }], nextBefore: null });
+    const adts = await app.inject({ method: 'GET', url: `${PREFIX}/_admin/received?type=${encodeURIComponent('ADT^A04')}` });
+    expect((adts.json() as { items: ReceivedItem[] }).items.map((i) => i.messageType)).toEqual(['ADT^A04']);
+    const bad = await app.inject({ method: 'GET', url: `${PREFIX}/_admin/received?type=${encodeURIComponent('<script>')}` });
+    expect(bad.statusCode).toBe(400);
     // The OnCall URLs are stored in the EMR: PID-3 (contact) and SCH-1 (appointment).
     const s12 = items[2]?.rawElided ?? '';
     expect(s12).toContain(`SCH|${APPOINTMENT_URL}^ONCALL|`);

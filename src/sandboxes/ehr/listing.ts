@@ -17,8 +17,11 @@ export function summarise(item: ReceivedItem): ReceivedSummary {
   return { ...rest, rawElided: truncated ? rawElided.slice(0, PREVIEW_CHARS) : rawElided, rawElidedTruncated: truncated, rawChars: raw.length };
 }
 
-/** `?limit=1..500` (default 50) and `?before=<seq>` (the previous page's `nextBefore`). */
-export function listQuery(query: unknown): { ok: true; value: { limit: number; before?: number } } | { ok: false; error: string } {
+/**
+ * `?limit=1..500` (default 50), `?before=<seq>` (the previous page's `nextBefore`) and
+ * `?type=<MSH-9.1^MSH-9.2>` (e.g. `SIU^S12`, `ADT^A04`, `ORU^R01`, `JSON`).
+ */
+export function listQuery(query: unknown): { ok: true; value: { limit: number; before?: number; type?: string } } | { ok: false; error: string } {
   const q = (query ?? {}) as Record<string, unknown>;
   const int = (v: unknown): number | undefined => (typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : undefined);
   let limit = DEFAULT_PAGE_SIZE;
@@ -27,8 +30,16 @@ export function listQuery(query: unknown): { ok: true; value: { limit: number; b
     if (n === undefined || n < 1 || n > MAX_PAGE_SIZE) return { ok: false, error: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` };
     limit = n;
   }
-  if (q.before === undefined) return { ok: true, value: { limit } };
+  let type: string | undefined;
+  if (q.type !== undefined) {
+    if (typeof q.type !== 'string' || !/^[A-Z0-9]{1,8}(\^[A-Z0-9]{1,8})?$/.test(q.type)) {
+      return { ok: false, error: 'type must be a message type such as SIU^S12, ADT^A04, ORU^R01 or JSON' };
+    }
+    type = q.type;
+  }
+  const filter = type === undefined ? {} : { type };
+  if (q.before === undefined) return { ok: true, value: { limit, ...filter } };
   const before = int(q.before);
   if (before === undefined) return { ok: false, error: 'before must be the nextBefore of a previous page' };
-  return { ok: true, value: { limit, before } };
+  return { ok: true, value: { limit, before, ...filter } };
 }

@@ -69,4 +69,17 @@ describe('EHR receiver sandbox: ADT and SIU', () => {
     expect(result.ackCode).toBe('AR');
     expect(parseAck(result.ack as Buffer).errors[0]?.code).toBe('200');
   });
+
+  it('pages one message type at a time, newest first', () => {
+    const store = new EhrSandboxStore();
+    const adt = (id: string): Buffer => minimalAdt(['EVN|A04|20261202183005+0000', 'PID|1||K1^^^EMR^MR||Doe^Jo'], 'EMR', id);
+    for (const id of ['A', 'B', 'C']) receiveHl7(adt(id), 'mllp', store);
+    receiveHl7(sample('SIU-S12'), 'mllp', store);
+    const first = store.page({ limit: 2, type: 'ADT^A04' });
+    expect(first.items.map((i) => i.controlId)).toEqual(['C', 'B']);
+    const second = store.page({ limit: 2, type: 'ADT^A04', before: first.nextBefore ?? 0 });
+    expect(second).toMatchObject({ items: [expect.objectContaining({ controlId: 'A' })], nextBefore: null });
+    expect(store.page({ limit: 5, type: 'SIU^S12' }).items).toHaveLength(1);
+    expect(store.page({ limit: 5 }).items).toHaveLength(4);
+  });
 });

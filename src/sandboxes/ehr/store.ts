@@ -80,16 +80,22 @@ export class EhrSandboxStore {
     return this.bytes;
   }
 
-  /** One page, newest first: at most `limit` items received before the item numbered `before`. */
-  page(opts: { limit: number; before?: number }): { items: ReceivedItem[]; nextBefore: number | null } {
+  /**
+   * One page, newest first: at most `limit` items received before the item numbered `before`,
+   * of one message type when `type` is given (`SIU^S12`).
+   */
+  page(opts: { limit: number; before?: number; type?: string }): { items: ReceivedItem[]; nextBefore: number | null } {
     const items: ReceivedItem[] = [];
-    for (let i = this.items.length - 1; i >= 0 && items.length < opts.limit; i--) {
+    const wanted = (item: ReceivedItem): boolean => (opts.before === undefined || item.seq < opts.before) && (opts.type === undefined || item.messageType === opts.type);
+    let i = this.items.length - 1;
+    for (; i >= 0 && items.length < opts.limit; i--) {
       const item = this.items[i] as ReceivedItem;
-      if (opts.before === undefined || item.seq < opts.before) items.push(item);
+      if (wanted(item)) items.push(item);
     }
     const last = items.at(-1);
-    const more = last !== undefined && this.items[0] !== undefined && this.items[0].seq < last.seq;
-    return { items, nextBefore: more ? last.seq : null };
+    let more = false;
+    for (; last !== undefined && i >= 0 && !more; i--) more = wanted(this.items[i] as ReceivedItem);
+    return { items, nextBefore: more && last ? last.seq : null };
   }
 
   get(id: string): ReceivedItem | undefined {
