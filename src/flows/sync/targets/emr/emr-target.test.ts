@@ -297,6 +297,29 @@ for (const dialect of DIALECTS) {
       expect(await search('Appointment', `identifier=${encodeURIComponent(`${IDENTIFIER_SYSTEMS.oncallUrl}|${url}`)}`)).toHaveLength(1);
     });
 
+    it('an appointment booked in OnCall for a patient the EMR has (same name and e-mail) uses that patient; a no-show follows', async () => {
+      const p = await fhir<Patient>('POST', 'Patient', {
+        resourceType: 'Patient',
+        name: [{ family: 'Dubois', given: ['Marc'] }],
+        birthDate: '1966-03-02',
+        telecom: [{ system: 'email', value: 'marc.dubois@example.org' }],
+      });
+      const booked = await oncall.call('POST', '/appointments/', appointmentBody(oncall.base, {
+        participants: [{ name: 'Marc Dubois', first_name: 'Marc', last_name: 'Dubois', email: 'Marc.Dubois@example.org', fee: 0 }],
+      }));
+      const url = booked.body.url as string;
+      const r = await run({ kind: 'appointment', id: url, via: 'appointment_created' });
+      expect(r.decisions).toEqual(["Participant's EMR patient matched on family, given, email", 'EMR appointment created with 1 patient(s)']);
+      expect(await search('Patient', 'family=Dubois')).toHaveLength(1);
+      const [appt] = await byUrl<Appointment>('Appointment', IDENTIFIER_SYSTEMS.oncallUrl, url);
+      expect(appt!.participant).toEqual([{ actor: { reference: `Patient/${p.id}` }, status: 'accepted' }]);
+
+      expect((await oncall.call('PATCH', new URL(url).pathname.replace(/^\/oncall/, ''), { metadata: { noshow: true } })).status).toBe(200);
+      const noshow = await run({ kind: 'appointment', id: url, via: 'appointment_updated' });
+      expect(noshow.decisions[0]).toBe('EMR appointment marked as a no-show: status');
+      expect((await fhir<Appointment>('GET', `Appointment/${appt!.id}`)).status).toBe('noshow');
+    });
+
     it('an appointment whose participant may be an EMR patient waits for a person: no patient, no appointment', async () => {
       const p = await fhir<Patient>('POST', 'Patient', { resourceType: 'Patient', name: [{ family: 'Kowalski', given: ['Jan'] }], birthDate: '1955-06-07' });
       const booked = await oncall.call('POST', '/appointments/', appointmentBody(oncall.base, {

@@ -8,20 +8,32 @@ import { PATIENT_FIELDS, type PatientField } from '../../emr-projection.js';
  */
 export const DEFAULT_MATCH_FIELDS: readonly PatientField[] = ['family', 'given', 'birthDate', 'email'];
 
+/**
+ * A participant carries a name and an e-mail only (partner-apis.md, Participant): no birth date.
+ * Its match (`EHR_BRIDGE_SYNC_MATCH_PARTICIPANT`, default `family,given,email`) can use only
+ * those; without it every appointment booked in OnCall for a known patient would wait for a person.
+ */
+export const DEFAULT_PARTICIPANT_MATCH_FIELDS: readonly PatientField[] = ['family', 'given', 'email'];
+const PARTICIPANT_FIELDS: readonly PatientField[] = ['family', 'given', 'email'];
+
 export class MatchSettingsError extends Error {
   override name = 'MatchSettingsError';
 }
 
-export function parseMatchFields(text: string | undefined): PatientField[] {
-  if (!text?.trim()) return [...DEFAULT_MATCH_FIELDS];
+export function parseMatchFields(text: string | undefined, variable = 'EHR_BRIDGE_SYNC_MATCH', allowed: readonly PatientField[] = PATIENT_FIELDS, defaults = DEFAULT_MATCH_FIELDS): PatientField[] {
+  if (!text?.trim()) return [...defaults];
   const out: PatientField[] = [];
   for (const name of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const f = PATIENT_FIELDS.find((x) => x.toLowerCase() === name.toLowerCase());
-    if (!f) throw new MatchSettingsError(`EHR_BRIDGE_SYNC_MATCH: unknown field "${name}" (${PATIENT_FIELDS.join(', ')})`);
+    const f = allowed.find((x) => x.toLowerCase() === name.toLowerCase());
+    if (!f) throw new MatchSettingsError(`${variable}: unknown field "${name}" (${allowed.join(', ')})`);
     if (!out.includes(f)) out.push(f);
   }
   // The EMR is searched by family name: without it every patient would be a candidate.
-  if (!out.includes('family')) throw new MatchSettingsError('EHR_BRIDGE_SYNC_MATCH: must include family (the EMR is searched by family name)');
-  if (out.length < 2) throw new MatchSettingsError('EHR_BRIDGE_SYNC_MATCH: a family name alone is not a match; add given, birthDate or email');
+  if (!out.includes('family')) throw new MatchSettingsError(`${variable}: must include family (the EMR is searched by family name)`);
+  if (out.length < 2) throw new MatchSettingsError(`${variable}: a family name alone is not a match; add ${allowed.filter((f) => f !== 'family').join(', ')}`);
   return out;
+}
+
+export function parseParticipantMatchFields(text: string | undefined): PatientField[] {
+  return parseMatchFields(text, 'EHR_BRIDGE_SYNC_MATCH_PARTICIPANT', PARTICIPANT_FIELDS, DEFAULT_PARTICIPANT_MATCH_FIELDS);
 }

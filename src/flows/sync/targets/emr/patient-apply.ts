@@ -84,8 +84,9 @@ export class PatientApply {
     const query = demographicQuery(ref.patient);
     if (!query) return { kind: 'none' };
     const found: EmrPatientFound[] = await timedEmr(c, w.kind, { op: 'search-patient', by: 'demographics' }, () => w.findPatientsByDemographics(query, c.signal));
-    const outcome = classifyCandidates(ref.patient, found, this.d.settings.match);
-    if (outcome.kind === 'certain') return { kind: 'found', emrId: outcome.emrId, how: `matched on ${this.d.settings.match.join(', ')}`, linked: false };
+    const fields = ref.what === 'participant' ? this.d.settings.participantMatch : this.d.settings.match;
+    const outcome = classifyCandidates(ref.patient, found, fields);
+    if (outcome.kind === 'certain') return { kind: 'found', emrId: outcome.emrId, how: `matched on ${fields.join(', ')}`, linked: false };
     if (outcome.kind === 'uncertain') return this.wait(ref, outcome.candidates, outcome.reason, c);
     return { kind: 'none' };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchSettingsError, parseMatchFields } from './match-settings.js';
+import { MatchSettingsError, parseMatchFields, parseParticipantMatchFields } from './match-settings.js';
 import { OwnershipError, parseOwners } from './ownership.js';
 import { emrTargetSettings } from './settings.js';
 
@@ -41,9 +41,16 @@ describe('EHR_BRIDGE_SYNC_MATCH', () => {
     expect(() => parseMatchFields('family')).toThrow(/alone/);
   });
 
-  it('both read from the environment', () => {
-    const s = emrTargetSettings({ EHR_BRIDGE_SYNC_OWNERS: 'appointment=emr', EHR_BRIDGE_SYNC_MATCH: 'family,birthDate' });
+  it('a participant (name and e-mail only) is matched on family, given, email unless told otherwise', () => {
+    expect(parseParticipantMatchFields(undefined)).toEqual(['family', 'given', 'email']);
+    expect(parseParticipantMatchFields('family,email')).toEqual(['family', 'email']);
+    expect(() => parseParticipantMatchFields('family,birthDate')).toThrow(/EHR_BRIDGE_SYNC_MATCH_PARTICIPANT: unknown field "birthDate" \(family, given, email\)/);
+  });
+
+  it('all read from the environment', () => {
+    const s = emrTargetSettings({ EHR_BRIDGE_SYNC_OWNERS: 'appointment=emr', EHR_BRIDGE_SYNC_MATCH: 'family,birthDate', EHR_BRIDGE_SYNC_MATCH_PARTICIPANT: 'family,email' });
     expect(s.owners.owner('appointment', 'start')).toBe('emr');
     expect(s.match).toEqual(['family', 'birthDate']);
+    expect(s.participantMatch).toEqual(['family', 'email']);
   });
 });
