@@ -24,6 +24,7 @@ import { messagesRoutes } from './routes/messages-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { oncallTargetRoutes } from './routes/oncall-target-routes.js';
 import { oncallRecordRoutes } from './routes/oncall-record-routes.js';
+import { reconcileRoutes } from './routes/reconcile-routes.js';
 import { fhirHookRoutes } from './routes/fhir-hook-routes.js';
 import { oncallHookRoutes } from './routes/oncall-hook-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(messagesRoutes, { ctx });
   await app.register(syncRoutes, { ctx });
   await app.register(syncScanRoutes, { ctx });
+  await app.register(reconcileRoutes, { ctx });
   await app.register(fhirHookRoutes, { ctx });
   await app.register(oncallHookRoutes, { ctx });
   await app.register(sendToEhrHttp, { ctx });

@@ -165,17 +165,22 @@ export class ReconcileRuns {
     const earlier = run.actions.get(f.n);
     if (earlier) return { ...earlier, repeated: true };
     let outcome: { done: string; id: string } | undefined;
-    const deps = (): ActionDeps => ({
-      type: run.type,
-      oncall: this.d.oncall(),
-      emr: this.d.emrReader(),
-      emrWriter: this.d.emrWriter?.(),
-      links: this.links,
-      emrIdField: this.d.emrIdField,
-      emrIdMetadataKey: this.d.emrIdMetadataKey,
-      placement: this.d.placement,
-    });
     let reader: FhirReader | undefined;
+    let writer: EmrWriter | undefined;
+    const deps = (): ActionDeps => {
+      reader ??= this.d.emrReader();
+      writer ??= this.d.emrWriter?.();
+      return {
+        type: run.type,
+        oncall: this.d.oncall(),
+        emr: reader,
+        emrWriter: writer,
+        links: this.links,
+        emrIdField: this.d.emrIdField,
+        emrIdMetadataKey: this.d.emrIdMetadataKey,
+        placement: this.d.placement,
+      };
+    };
     const result = await this.effects.run<{ done: string; id: string }>({
       key,
       target: action === 'ignore' ? 'reconcile' : action === 'link' ? 'links' : 'partner',
@@ -185,7 +190,6 @@ export class ReconcileRuns {
       send: async () => {
         if (action === 'ignore') return { done: 'ignored in this run', id: 'ignored' };
         const d = deps();
-        reader = d.emr;
         outcome = action === 'link' ? await linkAction(d, f, body) : await pushAction(d, f);
         return outcome;
       },
@@ -193,11 +197,19 @@ export class ReconcileRuns {
       lookup: async () => {
         if (action !== 'push' || f.kind !== 'missing-in-oncall' || run.type !== 'contacts') return null;
         const d = deps();
-        reader = d.emr;
         const url = await findCreatedContact(d, f.emrId as string);
         return url ? { done: 'found the contact in OnCall', id: url } : null;
       },
-    }).finally(() => reader?.close());
+    })
+      .catch(async (e: unknown) => {
+        // A refusal wrote nothing: its intent goes, so the audit shows only what happened.
+        if (e instanceof ActionRefused) await this.effects.forget(key);
+        throw e;
+      })
+      .finally(async () => {
+        await reader?.close().catch(() => undefined);
+        await writer?.close().catch(() => undefined);
+      });
     const record: ActionRecord = {
       action,
       done: result.how === 'already-done' ? 'already done' : (result.record?.done ?? 'done'),

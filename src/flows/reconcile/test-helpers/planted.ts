@@ -11,7 +11,7 @@ import type { Db } from '../../../store/db.js';
  * one planted case of every finding per record type:
  * contacts: 2 in sync (one through a link, one through the OnCall URL the EMR holds),
  * 1 different (e-mail; joined through the EMR id OnCall holds), 1 missing in OnCall,
- * 1 missing in the EMR, 1 duplicated (two contacts holding one EMR id);
+ * 1 missing in the EMR, 1 duplicated (two contacts holding one EMR id; `duplicate: false` leaves it out);
  * appointments: 1 in sync (link), 1 different (start; metadata emr_id), 1 missing in OnCall,
  * 1 missing in the EMR.
  */
@@ -27,7 +27,7 @@ export interface Planted {
 
 const EMR_FIELD = '1';
 
-function patient(family: string, given: string, extra: Partial<Patient> = {}): Patient {
+export function plantedPatient(family: string, given: string, extra: Partial<Patient> = {}): Patient {
   return {
     resourceType: 'Patient',
     name: [{ use: 'official', family, given: [given] }],
@@ -38,7 +38,7 @@ function patient(family: string, given: string, extra: Partial<Patient> = {}): P
   };
 }
 
-export async function startPlanted(db: Db): Promise<Planted> {
+export async function startPlanted(db: Db, opts: { duplicate?: boolean } = {}): Promise<Planted> {
   const store = createFhirEmrStore({ seed: false });
   const emr = await startTestHost({ store, seed: false, bulkExport: false });
   const oncall = await startSandbox();
@@ -62,26 +62,28 @@ export async function startPlanted(db: Db): Promise<Planted> {
   };
 
   // ---- contacts --------------------------------------------------------------------------
-  const a = store.create(patient('Ashford', 'Ada'));
+  const a = store.create(plantedPatient('Ashford', 'Ada'));
   ids.syncedEmr = a.id!;
   ids.syncedUrl = await contact('Ashford', 'Ada', undefined);
   await links.put({ kind: 'patient', sourceSystem: 'emr', sourceId: a.id!, targetSystem: 'oncall', targetId: ids.syncedUrl });
 
   ids.heldUrl = await contact('Holloway', 'Hana', undefined);
-  const h = store.create(patient('Holloway', 'Hana', { identifier: [{ system: IDENTIFIER_SYSTEMS.oncallUrl, value: ids.heldUrl }] }));
+  const h = store.create(plantedPatient('Holloway', 'Hana', { identifier: [{ system: IDENTIFIER_SYSTEMS.oncallUrl, value: ids.heldUrl }] }));
   ids.heldEmr = h.id!;
 
-  const b = store.create(patient('Brennan', 'Bea'));
+  const b = store.create(plantedPatient('Brennan', 'Bea'));
   ids.differentEmr = b.id!;
   ids.differentUrl = await contact('Brennan', 'Bea', b.id!, { email: 'bea.new@example.com' });
 
-  ids.missingInOncallEmr = store.create(patient('Carver', 'Cleo')).id!;
+  ids.missingInOncallEmr = store.create(plantedPatient('Carver', 'Cleo')).id!;
   ids.missingInEmrUrl = await contact('Dunmore', 'Dina', undefined);
 
-  const e = store.create(patient('Ellery', 'Eve'));
-  ids.duplicatedEmr = e.id!;
-  ids.duplicatedUrl1 = await contact('Ellery', 'Eve', e.id!);
-  ids.duplicatedUrl2 = await contact('Ellery', 'Eve', e.id!, { email: 'eve.other@example.com' });
+  if (opts.duplicate ?? true) {
+    const e = store.create(plantedPatient('Ellery', 'Eve'));
+    ids.duplicatedEmr = e.id!;
+    ids.duplicatedUrl1 = await contact('Ellery', 'Eve', e.id!);
+    ids.duplicatedUrl2 = await contact('Ellery', 'Eve', e.id!, { email: 'eve.other@example.com' });
+  }
 
   // ---- appointments -----------------------------------------------------------------------
   const appt = async (datetime: string, emrId: string | undefined): Promise<string> => {
