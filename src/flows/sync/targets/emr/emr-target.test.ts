@@ -4,6 +4,7 @@ import { DIALECTS, testStore, type TestStore } from '../../../../../test/helpers
 import { IDENTIFIER_SYSTEMS } from '../../../../domain/identifiers.js';
 import { EffectStore } from '../../../../effects/effect-store.js';
 import { LinkStore } from '../../../../links/link-store.js';
+import { MessageStore } from '../../../../messages/message-store.js';
 import { FhirEmrWriter } from '../../../../partners/fhir-emr/fhir-emr-writer.js';
 import { OncallClient } from '../../../../partners/oncall/client.js';
 import { isPartnerError } from '../../../../partners/partner-error.js';
@@ -18,6 +19,7 @@ import { OncallPlacements } from '../oncall/defaults.js';
 import { OncallSyncTarget } from '../oncall/oncall-sync-target.js';
 import { ONCALL_PARTICIPANT_URL_SYSTEM } from './deps.js';
 import { EmrTarget } from './emr-target.js';
+import { decideReview } from './review-decisions.js';
 import { emrTargetSettings } from './settings.js';
 
 /**
@@ -77,9 +79,9 @@ for (const dialect of DIALECTS) {
       await store?.dispose();
     });
 
-    const run = async (ev: Omit<PlatformRecordEvent, 'type' | 'system' | 'via'> & { via?: string }, t: EmrTarget = target) => {
+    const run = async (ev: Omit<PlatformRecordEvent, 'type' | 'system' | 'via'> & { via?: string }, t: EmrTarget = target, id = messageId++) => {
       const trace = new Trace();
-      await t.record({ type: 'platform-record', system: 'oncall', via: 'scan', ...ev }, { messageId: messageId++, trace });
+      await t.record({ type: 'platform-record', system: 'oncall', via: 'scan', ...ev }, { messageId: id, trace });
       return {
         trace,
         decisions: trace.entries.filter((e) => e.kind === 'decision').map((e) => String(e.detail.summary)),
@@ -141,7 +143,19 @@ for (const dialect of DIALECTS) {
         telecom: [{ system: 'email', value: 'chidi@emr.example' }],
       });
       const c = await newContact({ name: 'Chidi Okafor', first_name: 'Chidi', last_name: 'Okafor', email: 'chidi@oncall.example', date_of_birth: '1970-01-02' });
-      const r = await run({ kind: 'patient', id: c.url });
+      // A stored message, so that the person's decision can send it back to processing.
+      const messages = new MessageStore(store.db, store.dialect);
+      const stored = await messages.receive({
+        channel: 'oncall-scan',
+        raw: Buffer.from('{}'),
+        header: { sendingApplication: 'oncall', sendingFacility: '', controlId: `contact:${c.url}:h1`, messageType: 'SCAN', event: 'contact', version: '' },
+        status: 'received',
+        patientIds: [`oncall:${c.url}`],
+        ack: null,
+        ackCode: null,
+      });
+      const r = await run({ kind: 'patient', id: c.url }, target, stored.id);
+      await messages.setStatus(stored.id, 'processed');
       expect(r.decisions).toHaveLength(1);
       expect(r.decisions[0]).toMatch(new RegExp(`^Waiting for a person: possible match with EMR patient\\(s\\) ${p.id} \\(same name and birth date, different email\\); review \\d+ opened`));
       expect(r.decisions[0]).not.toMatch(/chidi|okafor|example/i);
@@ -153,11 +167,17 @@ for (const dialect of DIALECTS) {
       expect(await search('Patient', 'family=Okafor')).toHaveLength(1);
       expect(await reverse('patient', c.url)).toBeUndefined();
 
-      // A person decides it is the same patient (the Reconciliation page writes the link and closes the review).
-      expect(await target.reviews.resolve(Number(rows[0]!.id), 'linked', 'test', p.id!)).toBe(true);
-      const after = await run({ kind: 'patient', id: c.url });
-      expect(after.decisions[0]).toBe('The EMR patient was linked by a person: linked');
+      // A person decides it is the same patient: linked, the review closed, its message sent back to processing.
+      const decided = await decideReview(store.db, links, Number(rows[0]!.id), { action: 'link', emrPatientId: p.id! }, 'admin');
+      expect(decided).toMatchObject({ ok: true, requeued: true, review: { status: 'linked', resolvedTo: p.id, resolvedBy: 'admin' } });
+      expect(await decideReview(store.db, links, Number(rows[0]!.id), { action: 'ignore' }, 'admin')).toEqual({ ok: false, reason: 'already decided' });
+      expect((await store.db.selectFrom('messages').select('status').where('id', '=', stored.id).executeTakeFirst())?.status).toBe('received');
       expect((await reverse('patient', c.url))?.targetId).toBe(p.id);
+      const after = await run({ kind: 'patient', id: c.url }, target, stored.id);
+      // The e-mail that made the match uncertain (and the sex OnCall has) stay the EMR's.
+      expect(after.decisions).toEqual(['OnCall changed gender, email, which the EMR owns: not written']);
+      expect(after.writes).toBe(0);
+      expect(await search('Patient', 'family=Okafor')).toHaveLength(1);
     });
 
     it('a change to a field the EMR owns is reported, not written, and not reported again; an OnCall-owned field is written', async () => {
