@@ -24,6 +24,15 @@ export interface EmrPatientFound {
   patient: Patient;
 }
 
+/**
+ * `changeKey` names the change being written (the platform message's id): an EMR that can only
+ * de-duplicate by message id (HL7 MSH-10) then tells a resend of this change (same key) from a
+ * later change back to an earlier state (3 pm -> 4 pm -> 3 pm: a new key). FHIR ignores it.
+ */
+export interface EmrWriteOptions {
+  changeKey?: string;
+}
+
 export type AppointmentWriteChange = 'new' | 'reschedule' | 'modify' | 'cancel' | 'noshow';
 
 export interface EmrWriter {
@@ -50,7 +59,7 @@ export interface EmrWriter {
    */
   createPatient(patient: Patient, key: IdentifierKey, signal?: AbortSignal): Promise<{ id: string }>;
   /** Writes the patient as given (FHIR: PUT of the whole resource read before, changed; HL7: ADT^A08). */
-  updatePatient(id: string, patient: Patient, signal?: AbortSignal): Promise<void>;
+  updatePatient(id: string, patient: Patient, signal?: AbortSignal, opts?: EmrWriteOptions): Promise<void>;
   /**
    * Creates an appointment (FHIR conditional create; HL7 SIU^S12). Participants reference EMR
    * patients as `Patient/<emr id>`; `patients` are those patients (with their EMR id in
@@ -58,6 +67,6 @@ export interface EmrWriter {
    */
   createAppointment(appointment: Appointment, key: IdentifierKey, patients: Patient[], signal?: AbortSignal): Promise<{ id: string }>;
   /** FHIR: PUT; HL7: S13 reschedule, S14 modify, S15 cancel (no-show: S14 with the status). */
-  updateAppointment(id: string, appointment: Appointment, change: AppointmentWriteChange, patients: Patient[], signal?: AbortSignal): Promise<void>;
+  updateAppointment(id: string, appointment: Appointment, change: AppointmentWriteChange, patients: Patient[], signal?: AbortSignal, opts?: EmrWriteOptions): Promise<void>;
   close(): Promise<void>;
 }
