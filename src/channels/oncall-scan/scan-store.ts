@@ -1,3 +1,4 @@
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../../store/db.js';
 import type { ScanKind, ScanRecordKind } from './to-message.js';
 
@@ -71,7 +72,11 @@ function toRun(r: Row): ScanRun {
 const now = (): string => new Date().toISOString();
 
 export class ScanStore {
-  constructor(readonly db: Db) {}
+  private readonly postgres: boolean;
+
+  constructor(readonly db: Db) {
+    this.postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   /** The latest unfinished run of a kind (`running` or `interrupted`), which the next scan resumes. */
   async unfinished(kind: ScanKind): Promise<ScanRun | undefined> {
@@ -145,6 +150,11 @@ export class ScanStore {
   async commitPage(runId: number, kind: ScanRecordKind, marks: Array<{ id: string; hash: string }>, progress: PageProgress): Promise<void> {
     const t = now();
     await this.db.transaction().execute(async (trx) => {
+      // Nothing here needs its own flush to disk: the page's messages are committed durably
+      // before, and marks or progress lost in a crash only make the next scan read those pages
+      // again and find the same messages already stored. Without the wait for the WAL flush an
+      // unchanged page costs PostgreSQL a few hundred microseconds instead of a disk sync.
+      if (this.postgres) await sql`set local synchronous_commit = off`.execute(trx);
       if (marks.length > 0) {
         await trx
           .insertInto('scan_marks')

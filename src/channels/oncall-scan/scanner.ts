@@ -98,6 +98,8 @@ export class OncallScanner {
    */
   async scan(kind: ScanKind, trigger: ScanTrigger, stop?: AbortSignal, onStart?: (run: ScanRun, resumedAt: number | null) => void): Promise<ScanResult> {
     const { store } = this.deps;
+    // OnCall not configured (or its address not known yet): refused before any run row exists.
+    const source = this.deps.source();
     return withScanLock(store.db, this.deps.leases, kind, async (lost) => {
       const started = Date.now();
       let run: ScanRun | undefined;
@@ -122,7 +124,7 @@ export class OncallScanner {
       const counts = { pagesRead: 0, stored: 0, duplicates: 0, skipped: 0 };
       const progress: PageProgress = { nextPage: run.nextPage, seen: run.seen, changed: run.changed, requests: run.requests };
       try {
-        await this.readPages(kind, runId, progress, counts, [stop, lost]);
+        await this.readPages(source, kind, runId, progress, counts, [stop, lost]);
         run = await store.finish(runId, 'done', null, progress.requests);
       } catch (e) {
         run = await store.finish(runId, 'interrupted', scanErrorWords(e), progress.requests);
@@ -135,6 +137,7 @@ export class OncallScanner {
   }
 
   private async readPages(
+    source: ScanSource,
     kind: ScanKind,
     runId: number,
     progress: PageProgress,
@@ -143,7 +146,6 @@ export class OncallScanner {
   ): Promise<void> {
     const size = this.deps.pageSize ?? 100;
     const readAhead = Math.max(0, this.deps.readAhead ?? 4);
-    const source = this.deps.source();
     const pending = new Map<number, Promise<ScanPage | null>>();
     const fetchPage = (n: number): Promise<ScanPage | null> => {
       let p = pending.get(n);
