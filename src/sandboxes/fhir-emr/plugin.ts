@@ -10,6 +10,7 @@ import { OperationOutcomeError, outcome } from './operation-outcome.js';
 import { PageSnapshots } from './page-snapshots.js';
 import { validateAppointment } from './appointment-validation.js';
 import { checkIfNoneExist } from './conditional-create.js';
+import { LatencySwitch, parseLatencyUpdate } from './latency.js';
 import { validatePatient } from './patient-validation.js';
 import { RequestStats } from './request-stats.js';
 import { FHIR_EMR_SEARCH_POLICY, parseSearch, runSearch, type SearchPolicy } from './search.js';
@@ -107,6 +108,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     retentionMs: 60 * 60_000,
   });
   const stats = new RequestStats();
+  const latency = new LatencySwitch();
   const subscriptions = new SubscriptionRegistry(
     store,
     new WebhookTargetPolicy(opts.webhookAllowedHosts ?? parseAllowedHosts(process.env.SANDBOX_WEBHOOK_ALLOWED_HOSTS), opts.webhookResolveAll),
@@ -145,6 +147,11 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   // ---- cross-cutting hooks and handlers --------------------------------------------------
+  // First, so every FHIR answer (401s too) comes after the configured network time; admin never waits.
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(`${prefix}/_admin/`)) await latency.wait();
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     if (!opts.bearerToken) return;
     if (request.method === 'GET' && (request.routeOptions.url === `${prefix}/metadata` || request.routeOptions.url === `${prefix}/`)) return;
@@ -200,6 +207,7 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
     snapshots.clear();
     jobs.clear();
     stats.reset();
+    latency.reset();
     await subscriptions.reset();
     return reply.code(200).send({ status: 'reset', resources: resourceCounts(store) });
   });
@@ -213,7 +221,20 @@ export const fhirEmrSandbox: FastifyPluginAsync<FhirEmrSandboxOptions> = async (
       exportJobs: jobs.size,
       subscriptions: { active: subscriptions.size, notifications: { ...subscriptions.stats } },
       anchorDate: store.anchorDate,
+      faults: { latencyMs: latency.latencyMs },
     });
+  });
+
+  app.get('/_admin/faults', async (request, reply) => {
+    track(request, 'admin-faults');
+    return reply.code(200).send({ latencyMs: latency.latencyMs });
+  });
+
+  app.post('/_admin/faults', async (request, reply) => {
+    track(request, 'admin-faults');
+    const update = parseLatencyUpdate(request.body);
+    if (update.latencyMs !== undefined) latency.set(update.latencyMs);
+    return reply.code(200).send({ latencyMs: latency.latencyMs });
   });
 
   // ---- Bulk Data $export ----------------------------------------------------------------
