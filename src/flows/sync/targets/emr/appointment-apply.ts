@@ -109,19 +109,17 @@ export class AppointmentApply {
     const appointment = emrAppointment(canon, emrIds);
     const patients = canon.participants.map((p, i) => withEmrId(p.patient, emrIds[i]!));
     const key = { system: IDENTIFIER_SYSTEMS.oncallUrl, value: url };
-    const created = await timedEmr(c, w.kind, { op: 'create-appointment' }, () =>
-      this.d.effects.run<{ id: string }>({
-        key: appointmentCreateKey(url),
-        target: EMR,
-        action: 'create appointment',
-        messageId: c.messageId,
-        send: () => w.createAppointment(appointment, key, patients, c.signal),
-        lookup: async () => (w.readable ? await w.findAppointmentByIdentifier(key, c.signal) : null),
-        idOf: (x) => x.id,
-        ...(this.d.settleMs !== undefined ? { settleMs: this.d.settleMs } : {}),
-        ...(c.signal ? { signal: c.signal } : {}),
-      }),
-    );
+    const created = await this.d.effects.run<{ id: string }>({
+      key: appointmentCreateKey(url),
+      target: EMR,
+      action: 'create appointment',
+      messageId: c.messageId,
+      send: () => timedEmr(c, w.kind, { op: 'create-appointment' }, () => w.createAppointment(appointment, key, patients, c.signal)),
+      lookup: async () => (w.readable ? await timedEmr(c, w.kind, { op: 'search-appointment' }, () => w.findAppointmentByIdentifier(key, c.signal)) : null),
+      idOf: (x) => x.id,
+      ...(this.d.settleMs !== undefined ? { settleMs: this.d.settleMs } : {}),
+      ...(c.signal ? { signal: c.signal } : {}),
+    });
     const projection = emrAppointmentProjection(canon.appointment);
     const notAfter = canon.appointment.end ?? null;
     const forward = await this.d.links.find('appointment', { system: EMR, id: created.id }, this.platform);

@@ -37,12 +37,13 @@ for (const dialect of DIALECTS) {
     let links: LinkStore;
     let target: EmrTarget;
     let refuseCreates = false;
+    let slowCreates = 0;
     let messageId = 1;
 
-    const targetWith = (env: NodeJS.ProcessEnv = {}) =>
+    const targetWith = (env: NodeJS.ProcessEnv = {}, w?: FhirEmrWriter) =>
       new EmrTarget({
         source: new OncallPlatformSource({ client: () => client, emrIdField: '1', emrIdMetadataKey: 'emr_id' }),
-        writer,
+        writer: w ?? writer,
         links,
         effects: new EffectStore(store.db),
         db: store.db,
@@ -55,6 +56,15 @@ for (const dialect of DIALECTS) {
       emr = await startTestHost({
         seed: false,
         setup: (app) => {
+          // The EMR stores the create but answers after the writer gave up waiting (ambiguous). Undici's
+          // timers are coarse (up to a second late): the answer comes well after.
+          app.addHook('onSend', async (req, _reply, payload) => {
+            if (slowCreates > 0 && req.method === 'POST' && /\/Patient(\?|$)/.test(req.url)) {
+              slowCreates--;
+              await new Promise((r) => setTimeout(r, 2500));
+            }
+            return payload;
+          });
           app.addHook('onRequest', async (req, reply) => {
             if (refuseCreates && req.method === 'POST' && /\/(Patient|Appointment)(\?|$)/.test(req.url)) {
               await reply
@@ -357,6 +367,29 @@ for (const dialect of DIALECTS) {
       const r = await run({ kind: 'appointment', id: `${oncall.base}/appointments/999999/`, via: 'appointment_updated' });
       expect(r.decisions).toEqual(['Deleted in OnCall Health since (appointment_updated): nothing written to the EMR']);
       expect(r.trace.entries.find((e) => e.kind === 'call')?.detail).toMatchObject({ method: 'GET', path: '/appointments/999999/', status: 404 });
+    });
+
+    it('a create whose answer is lost is looked up, not sent again: one EMR patient', async () => {
+      const impatient = new FhirEmrWriter({ baseUrl: emr.baseUrl, maxRetries: 0, timeoutMs: 500 });
+      try {
+        const c = await newContact({ name: 'Ivo Lost', first_name: 'Ivo', last_name: 'Lost', email: 'ivo@example.org' });
+        slowCreates = 1;
+        const r = await run({ kind: 'patient', id: c.url }, targetWith({}, impatient));
+        expect(r.decisions).toEqual(['EMR patient created from the OnCall contact (confirmed by a lookup after an unclear answer)']);
+        expect(r.trace.entries.filter((e) => e.kind === 'call').map((e) => `${String(e.detail.method)} ${String(e.detail.status)}`)).toEqual([
+          'GET 200', // the contact
+          'GET 200', // search by contact URL
+          'GET 200', // demographic search
+          'POST null', // the create, no answer in time
+          'GET 200', // the lookup that found it
+        ]);
+        await new Promise((r) => setTimeout(r, 2600));
+        expect(await search('Patient', 'family=Lost')).toHaveLength(1);
+        expect((await run({ kind: 'patient', id: c.url })).decisions).toEqual(['Nothing the EMR holds changed: no write']);
+      } finally {
+        slowCreates = 0;
+        await impatient.close();
+      }
     });
 
     it('the EMR refusing a create (422) fails permanently with the reason, leaving no link, intent or record', async () => {

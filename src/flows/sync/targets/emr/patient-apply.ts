@@ -120,19 +120,19 @@ export class PatientApply {
     const w = this.d.writer;
     const key = { system: this.idSystem(ref), value: ref.platformId };
     const patient = patientForCreate(ref);
-    const created = await timedEmr(c, w.kind, { op: 'create-patient' }, () =>
-      this.d.effects.run<{ id: string }>({
-        key: patientCreateKey(ref.platformId),
-        target: EMR,
-        action: 'create patient',
-        messageId: c.messageId,
-        send: () => w.createPatient(patient, key, c.signal),
-        lookup: async () => (w.readable ? ((await w.findPatientsByIdentifier(key, c.signal))[0] ?? null) : null),
-        idOf: (x) => x.id,
-        ...(this.d.settleMs !== undefined ? { settleMs: this.d.settleMs } : {}),
-        ...(c.signal ? { signal: c.signal } : {}),
-      }),
-    );
+    // Calls are traced inside: an effect already done sends nothing, a lookup is a search.
+    const created = await this.d.effects.run<{ id: string }>({
+      key: patientCreateKey(ref.platformId),
+      target: EMR,
+      action: 'create patient',
+      messageId: c.messageId,
+      send: () => timedEmr(c, w.kind, { op: 'create-patient' }, () => w.createPatient(patient, key, c.signal)),
+      lookup: async () =>
+        w.readable ? ((await timedEmr(c, w.kind, { op: 'search-patient', by: 'identifier' }, () => w.findPatientsByIdentifier(key, c.signal)))[0] ?? null) : null,
+      idOf: (x) => x.id,
+      ...(this.d.settleMs !== undefined ? { settleMs: this.d.settleMs } : {}),
+      ...(c.signal ? { signal: c.signal } : {}),
+    });
     c.trace.decision(howWords(`EMR patient created from the OnCall ${ref.what}`, created.how), { [ref.what]: ref.platformId, emrPatient: created.id });
     return { id: created.id, how: created.how };
   }
@@ -167,7 +167,9 @@ export class PatientApply {
     if (w.readable) {
       const current = await timedEmr(c, w.kind, { op: 'read-patient', id: emrId }, () => w.readPatient(emrId, c.signal));
       if (!current) return false;
-      const diff = differingFields(wanted, emrPatientProjection(current), PATIENT_FIELDS);
+      // A participant's e-mail may be the provider's (the forward sync's fallback for a patient
+      // without one): what the EMR lacks is never filled from a participant.
+      const diff = differingFields(wanted, emrPatientProjection(current), PATIENT_FIELDS, kind === 'participant' ? PATIENT_FIELDS : []);
       const { write, emrOwned } = owners.split('patient', diff);
       if (!diff.length) c.trace.decision('Already up to date in the EMR: nothing written', detail);
       if (write.length) {
