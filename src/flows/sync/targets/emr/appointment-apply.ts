@@ -128,15 +128,7 @@ export class AppointmentApply {
       ...(forward ? [] : [{ kind: 'appointment' as const, sourceSystem: EMR, sourceId: created.id, targetSystem: this.platform, targetId: url, notAfter }]),
       // The forward sync's participant rows (emr `<appointment>/<patient>` -> participant URL, parent
       // the EMR patient): its participant PATCHes keep working for appointments booked in OnCall.
-      ...canon.participants.map((p, i) => ({
-        kind: 'participant' as const,
-        sourceSystem: EMR,
-        sourceId: `${created.id}/${emrIds[i]!}`,
-        targetSystem: this.platform,
-        targetId: p.id,
-        parentId: emrIds[i]!,
-        notAfter,
-      })),
+      ...canon.participants.map((p, i) => participantLink(created.id, emrIds[i]!, p.id, notAfter)),
     ];
     await this.d.links.putMany(links);
     c.trace.decision(howWords(`EMR appointment created with ${emrIds.length} patient(s)`, created.how), { appointment: url, emrAppointment: created.id, emrPatients: emrIds });
@@ -153,20 +145,29 @@ export class AppointmentApply {
     const hash = projectionHash(wanted);
     const reverse = await this.d.links.find('appointment', { system: this.platform, id: url }, EMR);
     const detail = { appointment: url, emrAppointment: emrId };
-    const emrPatients = await this.participantPatients(canon);
-    if (reverse?.projectionHash === hash && reverse.targetId === emrId) {
+    const known = await this.participantPatients(canon);
+    // A participant added in OnCall since: resolved like any (never a guessed patient), then added.
+    const added = await this.newcomers(canon, known.byParticipant, c);
+    for (const a of added) known.byParticipant.set(a.participant.id, a.emrId);
+    const emrPatients = this.inOrder(canon, known.byParticipant);
+    const addedWords = added.length ? [`${added.length} participant(s) added`] : [];
+    if (reverse?.projectionHash === hash && reverse.targetId === emrId && !added.length) {
       c.trace.decision('Nothing the EMR holds changed: no write', detail);
     } else if (w.readable) {
       const current = await timedEmr(c, w.kind, { op: 'read-appointment', id: emrId }, () => w.readAppointment(emrId, c.signal));
       if (!current) return false;
       const diff = differingFields(wanted, emrAppointmentProjection(current), APPOINTMENT_FIELDS, ['type']);
       const { write, emrOwned } = owners.split('appointment', diff);
-      if (!diff.length) c.trace.decision('Already up to date in the EMR: nothing written', detail);
-      if (write.length) {
-        const change = changeOf(write, wanted);
-        const merged = mergeAppointment(current, canon.appointment, write);
+      // A participant whose links were missing may already be on the EMR's appointment: linked only.
+      const onIt = new Set((current.participant ?? []).map((p) => p.actor?.reference));
+      const joining = added.filter((a) => !onIt.has(`Patient/${a.emrId}`));
+      const joiningWords = joining.length ? [`${joining.length} participant(s) added`] : [];
+      if (!diff.length && !joining.length) c.trace.decision('Already up to date in the EMR: nothing written', detail);
+      if (write.length || joining.length) {
+        const change = write.length ? changeOf(write, wanted) : 'modify';
+        const merged = withParticipants(mergeAppointment(current, canon.appointment, write), joining);
         await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, merged, change, emrPatients.patients, c.signal));
-        c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]}: ${write.join(', ')}`, { ...detail, fields: write, change });
+        c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]}: ${[...write, ...joiningWords].join(', ')}`, { ...detail, fields: write, change });
       }
       if (emrOwned.length) c.trace.decision(`OnCall changed ${emrOwned.join(', ')}, which the EMR owns: not written`, { ...detail, fields: emrOwned });
     } else {
@@ -176,34 +177,67 @@ export class AppointmentApply {
       const theirs = APPOINTMENT_FIELDS.filter((f) => wanted[f] !== undefined && owners.owner('appointment', f) === 'emr');
       const moved = !reverse?.notAfter || minuteOf(reverse.notAfter) !== wanted.end;
       const change: AppointmentWriteChange = wanted.status === 'cancelled' ? 'cancel' : wanted.status === 'noshow' ? 'noshow' : moved ? 'reschedule' : 'modify';
-      const allowed = change === 'cancel' || change === 'noshow' ? mine.includes('status') : change === 'reschedule' ? mine.includes('start') || mine.includes('end') : mine.length > 0;
-      if (allowed && emrPatients.patients.length === canon.participants.length) {
-        const appointment = emrAppointment(canon, emrPatients.ids);
+      const allowed =
+        added.length > 0 || (change === 'cancel' || change === 'noshow' ? mine.includes('status') : change === 'reschedule' ? mine.includes('start') || mine.includes('end') : mine.length > 0);
+      if (allowed) {
+        // Participants still waiting for a person are left out of the PID list, as in a create.
+        const appointment = emrAppointment(canon, emrPatients.ids, emrPatients.participantIds);
         await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, appointment, change, emrPatients.patients, c.signal));
-        c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]} (${siuEvent(change)})`, { ...detail, change });
-      } else if (allowed) {
-        c.trace.decision('A participant of the appointment has no EMR patient linked: the change is not sent', detail);
-        return true;
+        c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]} (${siuEvent(change)})${added.length ? `, ${addedWords[0]}` : ''}`, { ...detail, change });
       } else {
         c.trace.decision(`OnCall changed the appointment, which the EMR owns: not written (the EMR owns ${theirs.join(', ')})`, detail);
       }
     }
     const forward = await this.d.links.find('appointment', { system: EMR, id: emrId }, this.platform);
+    const notAfter = canon.appointment.end ?? reverse?.notAfter ?? null;
     await this.d.links.putMany([
-      { kind: 'appointment', sourceSystem: this.platform, sourceId: url, targetSystem: EMR, targetId: emrId, projectionHash: hash, notAfter: canon.appointment.end ?? reverse?.notAfter ?? null },
-      ...(forward ? [] : [{ kind: 'appointment' as const, sourceSystem: EMR, sourceId: emrId, targetSystem: this.platform, targetId: url, notAfter: canon.appointment.end ?? null }]),
+      { kind: 'appointment', sourceSystem: this.platform, sourceId: url, targetSystem: EMR, targetId: emrId, projectionHash: hash, notAfter },
+      ...(forward ? [] : [{ kind: 'appointment' as const, sourceSystem: EMR, sourceId: emrId, targetSystem: this.platform, targetId: url, notAfter }]),
+      ...added.map((a) => participantLink(emrId, a.emrId, a.participant.id, notAfter)),
     ]);
     // The seed: an appointment update may be a participant's change; each linked one is compared.
-    for (let i = 0; i < canon.participants.length; i++) {
-      const p = canon.participants[i]!;
-      const pid = emrPatients.byParticipant.get(p.id);
-      if (pid && !p.contactId) await this.patients.update('participant', p.id, pid, p.patient, c);
+    const fresh = new Set(added.map((a) => a.participant.id));
+    for (const p of canon.participants) {
+      const pid = known.byParticipant.get(p.id);
+      if (pid && !p.contactId && !fresh.has(p.id)) await this.patients.update('participant', p.id, pid, p.patient, c);
     }
     return true;
   }
 
+  /** Participants without an EMR patient linked: resolved (or created); those waiting for a person are said and skipped. */
+  private async newcomers(canon: CanonicalAppointment, known: ReadonlyMap<string, string>, c: ApplyContext): Promise<Array<{ participant: PlatformParticipant; emrId: string }>> {
+    const out: Array<{ participant: PlatformParticipant; emrId: string }> = [];
+    for (const p of canon.participants) {
+      if (known.has(p.id)) continue;
+      const ref = personOf(p);
+      const r = await this.patients.resolve(ref, c);
+      if (r.kind === 'waiting' || r.kind === 'ignored') {
+        c.trace.decision(this.patients.waitingWords(ref, r), { appointment: canon.id, participant: p.id });
+        continue;
+      }
+      const emrId = r.kind === 'found' ? r.emrId : (await this.patients.create(ref, c)).id;
+      if (ref.what === 'contact' && !(r.kind === 'found' && r.linked)) await this.patients.linkContact(ref.platformId, emrId, null);
+      out.push({ participant: p, emrId });
+    }
+    return out;
+  }
+
+  private inOrder(canon: CanonicalAppointment, byParticipant: ReadonlyMap<string, string>): { ids: string[]; participantIds: string[]; patients: Patient[] } {
+    const ids: string[] = [];
+    const participantIds: string[] = [];
+    const patients: Patient[] = [];
+    for (const p of canon.participants) {
+      const id = byParticipant.get(p.id);
+      if (!id) continue;
+      ids.push(id);
+      participantIds.push(p.id);
+      patients.push(withEmrId(p.patient, id));
+    }
+    return { ids, participantIds, patients };
+  }
+
   /** The EMR patients of the participants, from the participant links (for an HL7 EMR's PID segments). */
-  private async participantPatients(canon: CanonicalAppointment): Promise<{ ids: string[]; patients: Patient[]; byParticipant: Map<string, string> }> {
+  private async participantPatients(canon: CanonicalAppointment): Promise<{ byParticipant: Map<string, string> }> {
     const byParticipant = new Map<string, string>();
     for (const p of canon.participants) {
       const link = (await this.d.links.findByTarget({ system: this.platform, id: p.id })).find((l) => l.kind === 'participant' && l.sourceSystem === EMR && l.parentId);
@@ -211,15 +245,7 @@ export class AppointmentApply {
       const id = link?.parentId ?? reverse?.targetId;
       if (id) byParticipant.set(p.id, id);
     }
-    const ids: string[] = [];
-    const patients: Patient[] = [];
-    for (const p of canon.participants) {
-      const id = byParticipant.get(p.id);
-      if (!id) continue;
-      ids.push(id);
-      patients.push(withEmrId(p.patient, id));
-    }
-    return { ids, patients, byParticipant };
+    return { byParticipant };
   }
 }
 
@@ -244,6 +270,21 @@ export function changeOf(fields: readonly AppointmentField[], wanted: EmrAppoint
   return 'modify';
 }
 
+/** The forward sync's participant row: emr `<appointment>/<patient>` -> participant URL, parent the EMR patient. */
+function participantLink(emrAppointmentId: string, emrPatientId: string, participantUrl: string, notAfter: string | null): Link {
+  return { kind: 'participant', sourceSystem: EMR, sourceId: `${emrAppointmentId}/${emrPatientId}`, targetSystem: SYSTEMS.oncall, targetId: participantUrl, parentId: emrPatientId, notAfter };
+}
+
+/** Adds participants to the EMR's appointment: a Patient reference each, its URL as identifier. */
+function withParticipants(a: Appointment, added: ReadonlyArray<{ participant: PlatformParticipant; emrId: string }>): Appointment {
+  if (!added.length) return a;
+  return {
+    ...a,
+    participant: [...(a.participant ?? []), ...added.map((x) => ({ actor: { reference: `Patient/${x.emrId}` }, status: 'accepted' as const }))],
+    identifier: [...(a.identifier ?? []), ...added.map((x) => ({ system: ONCALL_PARTICIPANT_URL_SYSTEM, value: x.participant.id }))],
+  };
+}
+
 function personOf(p: PlatformParticipant): PersonRef {
   if (p.contactId) return { platformId: p.contactId, what: 'contact', patient: p.patient, participantUrl: p.id, ...(p.emrPatientId ? { emrPatientId: p.emrPatientId } : {}) };
   return { platformId: p.id, what: 'participant', patient: p.patient, ...(p.emrPatientId ? { emrPatientId: p.emrPatientId } : {}) };
@@ -259,17 +300,18 @@ function withEmrId(p: Patient, emrId: string): Patient {
  * appointment URL and the participants' URLs are identifiers (the seed's advice), nothing
  * contained, no platform-local or EMR id.
  */
-export function emrAppointment(canon: CanonicalAppointment, emrIds: readonly string[]): Appointment {
+export function emrAppointment(canon: CanonicalAppointment, emrIds: readonly string[], participantIds: readonly string[] = canon.participants.map((p) => p.id)): Appointment {
   const { id: _id, meta: _meta, contained: _contained, ...rest } = canon.appointment;
   const identifier: Identifier[] = [
     ...(rest.identifier ?? []).filter((i) => i.system !== IDENTIFIER_SYSTEMS.emr && i.system !== IDENTIFIER_SYSTEMS.oncallUrl && i.system !== ONCALL_PARTICIPANT_URL_SYSTEM),
     { system: IDENTIFIER_SYSTEMS.oncallUrl, value: canon.id },
-    ...canon.participants.map((p) => ({ system: ONCALL_PARTICIPANT_URL_SYSTEM, value: p.id })),
+    ...participantIds.map((value) => ({ system: ONCALL_PARTICIPANT_URL_SYSTEM, value })),
   ];
-  const given = rest.participant ?? [];
+  // The platform's participant statuses, in the platform's order (declined when cancelled there).
+  const statusOf = new Map(canon.participants.map((p, i) => [p.id, rest.participant?.[i]?.status ?? 'accepted']));
   const participant: AppointmentParticipant[] = emrIds.map((id, i) => ({
     actor: { reference: `Patient/${id}` },
-    status: given.length === emrIds.length ? (given[i]?.status ?? 'accepted') : 'accepted',
+    status: statusOf.get(participantIds[i] ?? '') ?? 'accepted',
   }));
   return { ...rest, resourceType: 'Appointment', identifier, participant };
 }

@@ -314,6 +314,13 @@ for (const dialect of DIALECTS) {
       // The forward sync's participant row: its PATCHes reach this participant when the EMR patient changes.
       expect(await links.children('participant', 'emr', patient!.id!)).toMatchObject([{ targetId: participant, sourceId: `${appt!.id}/${patient!.id}` }]);
 
+      // Participant links lost (a restore, a person's cleanup): found again by its URL in the EMR, linked, not added twice.
+      await store.db.deleteFrom('links').where('kind', '=', 'participant').where((eb) => eb.or([eb('target_id', '=', participant), eb('source_id', '=', participant)])).execute();
+      const relinked = await run({ kind: 'appointment', id: url, via: 'appointment_updated' });
+      expect(relinked.decisions).toEqual(['Already up to date in the EMR: nothing written']);
+      expect(relinked.writes).toBe(0);
+      expect(await links.children('participant', 'emr', patient!.id!)).toHaveLength(1);
+
       const path = new URL(url).pathname.replace(/^\/oncall/, '');
       expect((await oncall.call('PATCH', path, { datetime: '2032-05-07T10:00:00Z' })).status).toBe(200);
       const moved = await run({ kind: 'appointment', id: url, via: 'appointment_updated' });
