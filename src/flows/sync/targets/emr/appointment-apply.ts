@@ -166,7 +166,7 @@ export class AppointmentApply {
       if (write.length || joining.length) {
         const change = write.length ? changeOf(write, wanted) : 'modify';
         const merged = withParticipants(mergeAppointment(current, canon.appointment, write), joining);
-        await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, merged, change, emrPatients.patients, c.signal));
+        await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, merged, change, emrPatients.patients, c.signal, { changeKey: String(c.messageId) }));
         c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]}: ${[...write, ...joiningWords].join(', ')}`, { ...detail, fields: write, change });
       }
       if (emrOwned.length) c.trace.decision(`OnCall changed ${emrOwned.join(', ')}, which the EMR owns: not written`, { ...detail, fields: emrOwned });
@@ -182,7 +182,7 @@ export class AppointmentApply {
       if (allowed) {
         // Participants still waiting for a person are left out of the PID list, as in a create.
         const appointment = emrAppointment(canon, emrPatients.ids, emrPatients.participantIds);
-        await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, appointment, change, emrPatients.patients, c.signal));
+        await timedEmr(c, w.kind, { op: 'update-appointment', id: emrId, hl7: siuEvent(change) }, () => w.updateAppointment(emrId, appointment, change, emrPatients.patients, c.signal, { changeKey: String(c.messageId) }));
         c.trace.decision(`EMR appointment ${CHANGE_WORDS[change]} (${siuEvent(change)})${added.length ? `, ${addedWords[0]}` : ''}`, { ...detail, change });
       } else {
         c.trace.decision(`OnCall changed the appointment, which the EMR owns: not written (the EMR owns ${theirs.join(', ')})`, detail);

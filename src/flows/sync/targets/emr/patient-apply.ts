@@ -173,7 +173,7 @@ export class PatientApply {
       const { write, emrOwned } = owners.split('patient', diff);
       if (!diff.length) c.trace.decision('Already up to date in the EMR: nothing written', detail);
       if (write.length) {
-        await timedEmr(c, w.kind, { op: 'update-patient', id: emrId }, () => w.updatePatient(emrId, mergePatient(current, patient, write), c.signal));
+        await timedEmr(c, w.kind, { op: 'update-patient', id: emrId }, () => w.updatePatient(emrId, mergePatient(current, patient, write), c.signal, { changeKey: String(c.messageId) }));
         c.trace.decision(`EMR patient updated: ${write.join(', ')}`, { ...detail, fields: write });
       }
       if (emrOwned.length) c.trace.decision(`OnCall changed ${emrOwned.join(', ')}, which the EMR owns: not written`, { ...detail, fields: emrOwned });
@@ -184,7 +184,7 @@ export class PatientApply {
       const theirs = PATIENT_FIELDS.filter((f) => wanted[f] !== undefined && owners.owner('patient', f) === 'emr');
       if (mine.length) {
         const base: Patient = { resourceType: 'Patient', identifier: [{ system: IDENTIFIER_SYSTEMS.emr, value: emrId }] };
-        await timedEmr(c, w.kind, { op: 'update-patient', id: emrId }, () => w.updatePatient(emrId, mergePatient(base, patient, mine), c.signal));
+        await timedEmr(c, w.kind, { op: 'update-patient', id: emrId }, () => w.updatePatient(emrId, mergePatient(base, patient, mine), c.signal, { changeKey: String(c.messageId) }));
         c.trace.decision(`EMR patient updated with the fields OnCall owns: ${mine.join(', ')}`, { ...detail, fields: mine });
       }
       if (theirs.length && reverse) {
