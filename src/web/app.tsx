@@ -13,6 +13,7 @@ import { AppFrame } from './layout/app-frame.js';
 import { NotFoundPage } from './layout/not-found-page.js';
 import { usePageTitle } from './layout/page-title.js';
 import { matchRoute, useLocation, type Route } from './router/router.js';
+import { reconcilePage } from './reconcile/reconcile-pages.js';
 import { syncPage } from './sync/sync-pages.js';
 import { NewImportPage } from './wizard/new-import-page.js';
 
@@ -28,7 +29,7 @@ export function App() {
   const route = matchRoute(pathname);
   const apiKeys = route.page === 'not-found' && pathname === API_KEYS_PATH;
   const documentsPage = route.page === 'not-found' && !apiKeys ? sendToEhrPage(pathname) : null;
-  const sync = route.page === 'not-found' && !apiKeys && !documentsPage ? syncPage(pathname) : null;
+  const sync = route.page === 'not-found' && !apiKeys && !documentsPage ? (syncPage(pathname) ?? reconcilePage(pathname)) : null;
   usePageTitle(me.isPending ? 'Loading' : !me.data ? 'Sign in' : (sync?.title ?? pageTitle(route, pathname, documentsPage !== null)));
 
   if (me.isPending) {

@@ -1,5 +1,6 @@
 import { API_KEYS_PATH } from '../api-keys/api-keys-page.js';
 import { SEND_TO_EHR_NAV_LINKS } from '../documents/send-to-ehr-pages.js';
+import { RECONCILE_NAV_LINK } from '../reconcile/reconcile-pages.js';
 import { SYNC_NAV_LINK } from '../sync/sync-pages.js';
 
 /** One entry of the main navigation, shown inline on wide screens and in the menu on phones. */
@@ -20,6 +21,7 @@ export const NAV_LINKS: readonly NavItem[] = [
   { to: '/imports/new', label: 'New import', active: (p) => p === '/imports/new' },
   ...SEND_TO_EHR_NAV_LINKS.map((l) => ({ to: l.to, label: l.label, active: under(l.to) })),
   { to: SYNC_NAV_LINK.to, label: SYNC_NAV_LINK.label, active: under(SYNC_NAV_LINK.to) },
+  { to: RECONCILE_NAV_LINK.to, label: RECONCILE_NAV_LINK.label, active: under(RECONCILE_NAV_LINK.to) },
   { to: API_KEYS_PATH, label: 'API keys', active: under(API_KEYS_PATH) },
   // The OpenAPI page (fastify swagger-ui), for the integration team.
   { to: '/docs', label: 'API docs', active: () => false, external: true },
