@@ -40,7 +40,7 @@ export function createOncallScanner(p: ScannerParts): OncallScanner {
     source: () => oncallScanSource(p.client()),
     wake: p.wake,
     dialect: p.dialect,
-    ...(p.dialect === 'postgres' ? { leases: new Leases(p.db, 60_000) } : {}),
+    leases: new Leases(p.db, 60_000),
     ...(p.logger ? { logger: p.logger } : {}),
     ...p.extra,
   });

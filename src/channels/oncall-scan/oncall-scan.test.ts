@@ -6,6 +6,7 @@ import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../sandboxes/oncall/plugin.js
 import { DIALECTS, testStore, type TestStore } from '../../../test/helpers/stores.js';
 import { createOncallScanner, ScanBusy, ScanStore, SCAN_CHANNEL, type OncallScanner } from './index.js';
 import type { ScannerDeps } from './scanner.js';
+import { Leases } from '../../store/repos/leases.js';
 
 /**
  * The contact scan against a real OnCall sandbox server over HTTP, on both databases: what it
@@ -114,13 +115,16 @@ describe.each(DIALECTS)('OnCall contact scan on %s', (dialect) => {
     }
   });
 
-  it('a run left running by a killed process (old heartbeat) is resumed; one with a fresh heartbeat is another scan at work', async () => {
+  it('a run left running by a dead process is resumed at once; while another live process holds the scan lease it is refused', async () => {
     await reseed(300);
     const scanStore = new ScanStore(store.db);
     const run = await scanStore.start('contacts', 'schedule');
     await scanStore.commitPage(run.id, 'contact', [], { nextPage: 2, seen: 100, changed: 0, requests: 1 });
-    if (dialect === 'sqlite') await expect(scanner().scan('contacts', 'manual')).rejects.toBeInstanceOf(ScanBusy);
-    await store.db.updateTable('scan_runs').set({ updated_at: new Date(Date.now() - 10 * 60_000).toISOString() }).where('id', '=', run.id).execute();
+    const other = new Leases(store.db, 60_000);
+    expect(await other.claim('oncall-scan:contacts')).toBe(true);
+    await expect(scanner().scan('contacts', 'manual')).rejects.toBeInstanceOf(ScanBusy);
+    expect(await scanStore.get(run.id)).toMatchObject({ status: 'running', nextPage: 2 });
+    await other.release('oncall-scan:contacts');
     const r = await scanner().scan('contacts', 'manual');
     expect(r).toMatchObject({ resumedAt: 2, pagesRead: 2, stored: 200 });
     expect(r.run).toMatchObject({ id: run.id, status: 'done', seen: 300 });

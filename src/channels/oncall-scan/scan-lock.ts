@@ -17,10 +17,10 @@ export const scanLeaseName = (kind: ScanKind): string => `oncall-scan:${kind}`;
 
 /**
  * One scan of a kind at a time. In this process: a flag (every channel, CLI run and API call
- * of the process shares it). Across processes: on PostgreSQL the scan holds a lease (renewed
- * while it runs, taken over once its holder died); on SQLite, where the engine runs as one
- * process, the scanner refuses a `running` run with a fresh heartbeat instead (scanner.ts).
- * `lost` aborts when the lease was taken over by another process (this one stalled).
+ * of the process shares it). Across processes (the engine and `ehr-bridge sync scan`, several
+ * engines on PostgreSQL): a lease in the database, renewed while the scan runs and taken over
+ * at once when its holder on this host died (kill -9) or once it expired. `lost` aborts when
+ * the lease was taken over by another process (this one stalled past the lease's time).
  */
 export async function withScanLock<T>(db: Db, leases: Leases | undefined, kind: ScanKind, work: (lost: AbortSignal) => Promise<T>): Promise<T> {
   let kinds = scanning.get(db);

@@ -26,15 +26,13 @@ export interface ScannerDeps {
   /** Called after a page stored messages: the processor looks for work at once. */
   wake: () => void;
   dialect: Dialect;
-  /** PostgreSQL: one scan of a kind across processes (scan-lock.ts). */
+  /** One scan of a kind across processes (scan-lock.ts); absent: this process only (unit tests). */
   leases?: Leases;
   logger?: Logger;
   /** OnCall's maximum (partner-apis.md): fewest requests. */
   pageSize?: number;
   /** Pages read ahead (0: none) while one is stored (the client's adaptive limit still bounds OnCall's load). */
   readAhead?: number;
-  /** SQLite: a `running` run whose heartbeat is younger than this belongs to a live process. */
-  staleMs?: number;
   heartbeatMs?: number;
   /** After each page is committed (tests: switch a fault on mid-scan). */
   afterPage?: (page: number, run: { id: number; nextPage: number }) => Promise<void> | void;
@@ -106,10 +104,7 @@ export class OncallScanner {
       let resumedAt: number | null = null;
       const unfinished = await store.unfinished(kind);
       if (unfinished) {
-        const fresh = Date.now() - Date.parse(unfinished.updatedAt) < (this.deps.staleMs ?? 120_000);
-        // Under the lease (PostgreSQL) a `running` run is one whose process died; on SQLite a
-        // fresh heartbeat means another process (a CLI scan beside the engine) is on it.
-        if (unfinished.status === 'running' && fresh && !this.deps.leases) throw new ScanBusy(kind);
+        // Under the lease a `running` run is one whose process died (kill -9, a crash): resumed at once.
         run = await store.resume(unfinished);
         if (!run) throw new ScanBusy(kind);
         resumedAt = run.nextPage;

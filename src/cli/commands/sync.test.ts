@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../../../test/helpers/processes.js';
+import { until } from '../../../test/helpers/until.js';
+import { openStore } from '../../store/db.js';
 import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../sandboxes/oncall/plugin.js';
 import { AUTH, startSandbox, type RunningSandbox } from '../../sandboxes/oncall/test-harness.js';
 
@@ -46,6 +48,34 @@ describe('sync scan command', () => {
     const again = spawnCli(['sync', 'scan', '--type', 'contacts', '--json'], env);
     expect(await again.exited()).toBe(0);
     expect(JSON.parse(again.stdout())).toMatchObject({ status: 'done', resumedAt: 1, changed: 0 });
+  });
+
+  it('kill -9 in the middle of a scan: the next run resumes at the page reached, and ends with one message and one mark per contact', async () => {
+    const killEnv = { ...env, EHR_BRIDGE_DATABASE_URL: join(dir, 'kill.sqlite') };
+    await sandbox.admin('POST', 'faults/', { latencyMs: 150 });
+    const store = openStore(killEnv.EHR_BRIDGE_DATABASE_URL);
+    try {
+      const victim = spawnCli(['sync', 'scan', '--type', 'contacts'], killEnv);
+      await until(async () => {
+        const run = await store.db.selectFrom('scan_runs').select(['next_page', 'status']).executeTakeFirst().catch(() => undefined);
+        return run && run.next_page >= 4;
+      }, 60_000);
+      victim.kill('SIGKILL');
+      await victim.exited();
+      await sandbox.admin('POST', 'faults/', { latencyMs: 0 });
+      const left = await store.db.selectFrom('scan_runs').selectAll().executeTakeFirstOrThrow();
+      expect(left.status).toBe('running');
+
+      const next = spawnCli(['sync', 'scan', '--type', 'contacts'], killEnv);
+      expect(await next.exited()).toBe(0);
+      expect(next.stdout()).toMatch(new RegExp(`^Scanned 1,204 contacts in 13 pages \\(resumed at page ${left.next_page}\\): 1,204 new or changed, stored for sync\\.\n$`));
+      const count = async (table: 'messages' | 'scan_marks') => Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      expect(await count('messages')).toBe(1204);
+      expect(await count('scan_marks')).toBe(1204);
+    } finally {
+      await sandbox.admin('POST', 'faults/', { latencyMs: 0 });
+      await store.close();
+    }
   });
 
   it('refuses a wrong --type with a clear error, exit 1, and touches nothing', async () => {
