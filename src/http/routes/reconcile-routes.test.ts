@@ -55,7 +55,7 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     server = await startServer(
       {
         port: 0, host: '127.0.0.1', databaseUrl, logLevel: 'silent', admin: { password }, ehr: { sandboxMllpPort: 0 }, sandboxes: false,
-        oncall: { baseUrl: planted.oncallBase, apiKey: DEFAULT_ONCALL_SANDBOX_API_KEY },
+        oncall: { baseUrl: planted.oncallBase, apiKey: DEFAULT_ONCALL_SANDBOX_API_KEY, maxRetries: 0 },
         emr: { fhirUrl: planted.emr.baseUrl },
       },
       { ...process.env, EHR_BRIDGE_SYNC: 'off', EHR_BRIDGE_SYNC_OWNERS: '', EHR_BRIDGE_EMR_WRITE: 'fhir', EHR_BRIDGE_ONCALL_SCAN_EVERY: 'off' },
@@ -149,6 +149,19 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     expect(pushed).toMatchObject({ status: 200, body: { done: '2 field(s) written to the EMR' } });
     const again = await finished('appointments');
     expect(again.findings.find((f: any) => f.emrId === different.emrId)).toBeUndefined();
+  }, 60_000);
+
+  it('a run that cannot read OnCall ends failed, with the reason in words and no findings', async () => {
+    await planted.oncall.admin('POST', 'faults/', { errorRate: 1 });
+    try {
+      const run = await finished();
+      expect(run.run).toMatchObject({ status: 'failed', allInSync: null });
+      expect(run.run.error).toMatch(/^OnCall Health/);
+      expect(run.findings).toEqual([]);
+      expect((await act(run.run.id, 1, { action: 'ignore' })).status).toBe(409);
+    } finally {
+      await planted.oncall.admin('POST', 'faults/', { errorRate: 0 });
+    }
   }, 60_000);
 
   it('needs the admin', async () => {
