@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ONCALL_SANDBOX_API_KEY } from '../../sandboxes/oncall/plugin.js';
 import { startPlanted, type Planted } from '../../flows/reconcile/test-helpers/planted.js';
 import { spawnCli } from '../../../test/helpers/processes.js';
+import { startServer } from '../../server/start.js';
 import { testStore, type TestStore } from '../../../test/helpers/stores.js';
 
 /** A port nothing listens on: OnCall "down". */
@@ -101,6 +102,23 @@ describe('ehr-bridge reconcile', () => {
     expect(p.stderr()).toMatch(/^ehr-bridge reconcile: OnCall Health could not be reached/);
     expect(p.stderr()).not.toMatch(/at .*\.js:\d+/);
     expect(existsSync(join(dir, 'down.csv'))).toBe(false);
+  }, 60_000);
+
+  it('with no partner configured, reads the sandboxes of the engine running on this machine (npm start)', async () => {
+    const engineDb = join(dir, 'engine.sqlite');
+    const server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: engineDb, logLevel: 'silent', admin: { password: 'correct horse battery' }, ehr: { sandboxMllpPort: 0 } }, { ...process.env, EHR_BRIDGE_SYNC: 'off' });
+    try {
+      const port = new URL(server.url).port;
+      const report = join(dir, 'engine.csv');
+      const p = spawnCli(['reconcile', '--type', 'contacts', '--report', report], { EHR_BRIDGE_DATABASE_URL: engineDb, PORT: port, EHR_BRIDGE_SYNC_OWNERS: '' });
+      expect(await p.exited()).toBe(2);
+      const m = /^in sync 0, missing in OnCall (\d+), missing in EMR 0, different 0, duplicated 0\n$/.exec(p.stdout());
+      expect(m, p.output()).not.toBeNull();
+      const rows = parse(readFileSync(report, 'utf8'), { columns: true }) as unknown[];
+      expect(rows).toHaveLength(Number(m![1]));
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 
   it('refuses a wrong --type with exit 1 and says what is allowed', async () => {
