@@ -2,8 +2,8 @@ import type { Appointment, Patient } from '@medplum/fhirtypes';
 import { IDENTIFIER_SYSTEMS } from '../../domain/identifiers.js';
 import { SYSTEMS, type LinkStore } from '../../links/link-store.js';
 import type { OncallClient } from '../../partners/oncall/client.js';
-import { findContactByEmrId } from '../../partners/oncall/lookup.js';
-import { contactToPatient, oncallToAppointment, patientToContactCreate } from '../../partners/oncall/mapping.js';
+import { findAppointmentByEmrId, findContactByEmrId } from '../../partners/oncall/lookup.js';
+import { appointmentToOncall, contactToPatient, OncallMappingError, oncallToAppointment, patientToContactCreate } from '../../partners/oncall/mapping.js';
 import type { AppointmentPatch, Contact, ContactPatch } from '../../partners/oncall/schemas.js';
 import { isPartnerError } from '../../partners/partner-error.js';
 import type { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
@@ -219,9 +219,7 @@ function appointmentWith(emr: Appointment, from: Appointment, fields: string[]):
 }
 
 async function createInOncall(d: ActionDeps, f: Finding): Promise<ActionOutcome> {
-  if (d.type !== 'contacts') {
-    throw new ActionRefused(501, 'Creating an appointment in OnCall from this page is not offered: the sync books it when the EMR sends it');
-  }
+  if (d.type !== 'contacts') return bookInOncall(d, f);
   const emrId = f.emrId as string;
   const patient = withEmrId((await readEmr(d, emrId)) as Patient);
   const place = await d.placement();
@@ -238,10 +236,51 @@ async function createInOncall(d: ActionDeps, f: Finding): Promise<ActionOutcome>
   return { done: existing ? 'found the contact in OnCall and linked it' : 'created the contact in OnCall', id: contact.url };
 }
 
-/** The lookup that resolves a create in OnCall whose answer was lost. */
-export async function findCreatedContact(d: ActionDeps, emrId: string): Promise<string | null> {
-  const c = await findContactByEmrId(d.oncall, d.emrIdField, emrId);
-  return c?.url ?? null;
+/**
+ * Books an EMR appointment missing in OnCall, as the forward sync would (same mapping, same
+ * division and provider), and links it and its participants so the sync updates it later.
+ */
+async function bookInOncall(d: ActionDeps, f: Finding): Promise<ActionOutcome> {
+  const emrId = f.emrId as string;
+  const appt = withEmrId((await readEmr(d, emrId)) as Appointment);
+  const pids = (appt.participant ?? []).map((p) => /^Patient\/([^/]+)$/.exec(p.actor?.reference ?? '')?.[1]).filter((x): x is string => Boolean(x));
+  if (pids.length === 0) throw new ActionRefused(422, 'The EMR appointment has no patient: there is nobody to book in OnCall');
+  let patients: Patient[];
+  try {
+    patients = await Promise.all(pids.map((id) => d.emr.read<Patient>('Patient', id)));
+  } catch (e) {
+    if (isPartnerError(e) && e.status === 404) throw new ActionRefused(409, 'A patient of the EMR appointment is no longer in the EMR');
+    throw e;
+  }
+  const place = await d.placement();
+  let body;
+  try {
+    body = appointmentToOncall(appt, patients.map(withEmrId), { division: place.division, provider: place.provider, emrIdMetadataKey: d.emrIdMetadataKey });
+  } catch (e) {
+    if (e instanceof OncallMappingError) throw new ActionRefused(422, `The EMR appointment cannot be booked in OnCall: ${e.message}`);
+    throw e;
+  }
+  const created = await d.oncall.createAppointment(body);
+  const notAfter = appt.end ?? null;
+  await d.links.putMany([
+    { kind: 'appointment', sourceSystem: SYSTEMS.emr, sourceId: emrId, targetSystem: SYSTEMS.oncall, targetId: created.url, notAfter },
+    ...(created.participants ?? []).slice(0, pids.length).map((p, i) => ({
+      kind: 'participant' as const,
+      sourceSystem: SYSTEMS.emr,
+      sourceId: `${emrId}/${pids[i]}`,
+      targetSystem: SYSTEMS.oncall,
+      targetId: p.url,
+      parentId: pids[i] as string,
+      notAfter,
+    })),
+  ]);
+  return { done: 'booked the appointment in OnCall', id: created.url };
+}
+
+/** The lookup that resolves a create in OnCall whose answer was lost: the record carries the EMR id. */
+export async function findCreatedInOncall(d: ActionDeps, emrId: string): Promise<string | null> {
+  if (d.type === 'contacts') return (await findContactByEmrId(d.oncall, d.emrIdField, emrId))?.url ?? null;
+  return (await findAppointmentByEmrId(d.oncall, d.emrIdMetadataKey, emrId))?.url ?? null;
 }
 
 async function createInEmr(d: ActionDeps, f: Finding): Promise<ActionOutcome> {

@@ -7,7 +7,7 @@ import type { FhirReader } from '../../partners/fhir-emr/fhir-reader.js';
 import type { Db } from '../../store/db.js';
 import type { EmrWriter } from '../sync/targets/emr/emr-writer.js';
 import type { OncallPlacement } from '../sync/targets/oncall/defaults.js';
-import { ActionRefused, findCreatedContact, linkAction, pushAction, type ActionDeps, type ReconcileAction } from './actions.js';
+import { ActionRefused, findCreatedInOncall, linkAction, pushAction, type ActionDeps, type ReconcileAction } from './actions.js';
 import { emptySummary, hasFindings, summaryLine, type Finding, type FindingKind, type ReconcileSummary, type ReconcileType } from './findings.js';
 import type { Owners } from './owners.js';
 import { reconcile, type ReconcileProgress } from './reconcile.js';
@@ -193,12 +193,12 @@ export class ReconcileRuns {
         outcome = action === 'link' ? await linkAction(d, f, body) : await pushAction(d, f);
         return outcome;
       },
-      // A push that created a contact and lost the answer: the contact carries the EMR id.
+      // A push that created a record in OnCall and lost the answer: the record carries the EMR id.
       lookup: async () => {
-        if (action !== 'push' || f.kind !== 'missing-in-oncall' || run.type !== 'contacts') return null;
+        if (action !== 'push' || f.kind !== 'missing-in-oncall') return null;
         const d = deps();
-        const url = await findCreatedContact(d, f.emrId as string);
-        return url ? { done: 'found the contact in OnCall', id: url } : null;
+        const url = await findCreatedInOncall(d, f.emrId as string);
+        return url ? { done: 'found the record in OnCall', id: url } : null;
       },
     })
       .catch(async (e: unknown) => {

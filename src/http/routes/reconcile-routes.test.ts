@@ -147,8 +147,17 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     expect(different.fields.map((f: any) => f.owner)).toEqual(['oncall', 'oncall']);
     const pushed = await act(run.run.id, different.n, { action: 'push' });
     expect(pushed).toMatchObject({ status: 200, body: { done: '2 field(s) written to the EMR' } });
+    // Missing in OnCall: booked there with its patient, once.
+    const missing = run.findings.find((f: any) => f.kind === 'missing-in-oncall');
+    const before = (await planted.oncall.call('GET', '/appointments/')).body.count as number;
+    expect(await act(run.run.id, missing.n, { action: 'push' })).toMatchObject({ status: 200, body: { done: 'booked the appointment in OnCall', repeated: false } });
+    expect(await act(run.run.id, missing.n, { action: 'push' })).toMatchObject({ status: 200, body: { repeated: true } });
+    expect((await planted.oncall.call('GET', '/appointments/')).body.count).toBe(before + 1);
+    const participants = await server.ctx.store.db.selectFrom('links').select(['source_id', 'parent_id']).where('kind', '=', 'participant').execute();
+    expect(participants).toEqual([{ source_id: `${missing.emrId}/${planted.ids.syncedEmr}`, parent_id: planted.ids.syncedEmr }]);
     const again = await finished('appointments');
     expect(again.findings.find((f: any) => f.emrId === different.emrId)).toBeUndefined();
+    expect(again.findings.find((f: any) => f.emrId === missing.emrId)).toBeUndefined();
   }, 60_000);
 
   it('a run that cannot read OnCall ends failed, with the reason in words and no findings', async () => {
