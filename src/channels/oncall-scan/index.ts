@@ -12,7 +12,7 @@ import { oncallScanSettings, type OncallScanSettings } from './settings.js';
 export { OncallScanChannel } from './channel.js';
 export { ScanBusy } from './scan-lock.js';
 export { ScanStore, SCAN_SYSTEM, type ScanRun, type ScanStatus, type ScanTrigger } from './scan-store.js';
-export { OncallScanner, ScanStopped, type ScanResult, type ScanSource } from './scanner.js';
+export { OncallScanner, scanErrorWords, ScanStopped, type ScanResult, type ScanSource } from './scanner.js';
 export { oncallScanSettings, OncallScanSettingsError, ONCALL_SCAN_ENV, type OncallScanSettings } from './settings.js';
 export { isScanKind, SCAN_CHANNEL, SCAN_KINDS, type ScanKind } from './to-message.js';
 export { oncallScanDecoder } from './to-events.js';

@@ -6,6 +6,7 @@ import {
   SCAN_CHANNEL,
   SCAN_KINDS,
   ScanBusy,
+  scanErrorWords,
   ScanStore,
   type OncallScanner,
   type ScanKind,
@@ -79,7 +80,8 @@ export const syncScanRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           (r) => resolve({ run: r.run, resumedAt: r.resumedAt }),
           (e: unknown) => {
             if (!(e instanceof ScanBusy)) ctx.logger.warn({ kind, err: { name: (e as Error).name } }, 'OnCall scan from the API failed');
-            reject(e instanceof ScanBusy ? new HttpError(409, `${e.message}; follow it with GET /api/sync/scans`) : e);
+            // Before its run was taken (a scan that already started reports in its run row).
+            reject(e instanceof ScanBusy ? new HttpError(409, `${e.message}; follow it with GET /api/sync/scans`) : new HttpError(503, `the scan could not start: ${scanErrorWords(e)}`));
           },
         );
       });
