@@ -173,6 +173,21 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     }
   }, 60_000);
 
+  it('one comparison of a type at a time: a second start answers 409 naming the running one', async () => {
+    await planted.oncall.admin('POST', 'faults/', { latencyMs: 300 });
+    try {
+      const first = await call('/api/reconcile/runs', { type: 'contacts' });
+      expect(first.status).toBe(202);
+      const second = await call('/api/reconcile/runs', { type: 'contacts' });
+      expect(second).toMatchObject({ status: 409, body: { error: expect.stringContaining(first.body.run.id) } });
+      const progress = await call(`/api/reconcile/runs/${first.body.run.id}`);
+      expect(progress.body.run).toMatchObject({ status: 'running', allInSync: null });
+      for (let i = 0; i < 100 && (await call(`/api/reconcile/runs/${first.body.run.id}`)).body.run.status === 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await planted.oncall.admin('POST', 'faults/', { latencyMs: 0 });
+    }
+  }, 60_000);
+
   it('needs the admin', async () => {
     const res = await fetch(`${server.url}/api/reconcile/runs`);
     expect(res.status).toBe(401);

@@ -63,9 +63,9 @@ export const reconcileRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     {
       schema: {
         tags: ['sync'],
-        description: 'Starts a reconciliation of EMR patients and OnCall contacts, or of appointments. 503 when OnCall or the EMR is not configured.',
+        description: 'Starts a reconciliation of EMR patients and OnCall contacts, or of appointments. 409 when one of the type runs already; 503 when OnCall or the EMR is not configured.',
         body: z.object({ type: z.enum(RECONCILE_TYPES).default('contacts') }).strict(),
-        response: { 202: z.object({ run: runView }), 503: errorBody },
+        response: { 202: z.object({ run: runView }), 409: errorBody, 503: errorBody },
       },
     },
     async (req, reply) => {
@@ -78,6 +78,8 @@ export const reconcileRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
           throw new HttpError(503, (e as Error).message);
         }
       })();
+      const busy = runs.list().find((r) => r.type === req.body.type && r.status === 'running');
+      if (busy) throw new HttpError(409, `A comparison of ${req.body.type} is running already: follow it with GET /api/reconcile/runs/${busy.id}`);
       const { run } = runs.start(req.body.type);
       return reply.code(202).send({ run: runs.view(run) });
     },

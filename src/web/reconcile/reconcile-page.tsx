@@ -99,7 +99,7 @@ function RunSummary({ run, kind, onKind }: { run: RunView; kind: FindingKind | '
             {p.phase === 'oncall' ? 'Reading OnCall' : 'Reading the EMR and comparing'}: {formatCount(p.oncall)}
             {p.oncallTotal !== undefined ? ` of ${formatCount(p.oncallTotal)}` : ''} OnCall records, {formatCount(p.emr)} EMR records read
           </Text>
-          <Progress value={p.oncallTotal ? Math.min(100, (p.oncall / p.oncallTotal) * (p.phase === 'oncall' ? 50 : 100)) : 10} animated aria-label="Progress" />
+          <Progress value={progressPercent(p)} animated aria-label="Progress" />
         </Stack>
       )}
       {run.status === 'failed' && (
@@ -304,4 +304,14 @@ function LinkDialog(props: { finding: FindingRow | null; type: ReconcileType; on
       )}
     </Modal>
   );
+}
+
+/**
+ * OnCall is read first (half the bar, its listing says how many), then the EMR (the other half;
+ * its size is not known ahead, so OnCall's count stands for it: the two should be close).
+ */
+function progressPercent(p: RunView['progress']): number {
+  const total = Math.max(p.oncallTotal ?? 0, p.oncall, 1);
+  if (p.phase === 'oncall') return Math.min(50, (p.oncall / total) * 50);
+  return Math.min(99, 50 + (p.emr / Math.max(total, p.emr + 1)) * 50);
 }
