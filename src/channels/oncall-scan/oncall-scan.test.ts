@@ -31,7 +31,7 @@ async function apiGets(): Promise<number> {
 
 async function reseed(contacts: number): Promise<void> {
   await sandbox.admin('POST', 'reset/');
-  await sandbox.admin('POST', 'faults/', { errorRate: 0 });
+  await sandbox.admin('POST', 'faults/', { errorRate: 0, latencyMs: 0, rateLimitPerSecond: null });
   const r = await sandbox.admin('POST', 'seed/', { contacts });
   expect(r.status).toBe(200);
 }
@@ -128,6 +128,22 @@ describe.each(DIALECTS)('OnCall contact scan on %s', (dialect) => {
     const r = await scanner().scan('contacts', 'manual');
     expect(r).toMatchObject({ resumedAt: 2, pagesRead: 2, stored: 200 });
     expect(r.run).toMatchObject({ id: run.id, status: 'done', seen: 300 });
+  });
+
+  it('respects OnCall throttling (429 + Retry-After): the scan waits and ends complete', async () => {
+    await reseed(600);
+    await sandbox.admin('POST', 'faults/', { rateLimitPerSecond: 2 });
+    const patient = new OncallClient({ baseUrl: sandbox.base, apiKey: DEFAULT_ONCALL_SANDBOX_API_KEY });
+    try {
+      const throttledBefore = Number((await sandbox.admin('GET', 'stats/')).body.throttled);
+      const r = await createOncallScanner({ db: store.db, dialect: store.dialect, client: () => patient, wake: () => undefined }).scan('contacts', 'manual');
+      expect(r.run).toMatchObject({ status: 'done', seen: 600, changed: 600 });
+      expect(Number((await sandbox.admin('GET', 'stats/')).body.throttled)).toBeGreaterThan(throttledBefore);
+      expect(patient.stats().throttled).toBeGreaterThan(0);
+    } finally {
+      await sandbox.admin('POST', 'faults/', { rateLimitPerSecond: null });
+      await patient.close();
+    }
   });
 
   it('refuses a second scan of the same kind while one runs; appointments are scanned too', async () => {
