@@ -55,6 +55,9 @@ const withEmrId = <T extends Patient | Appointment>(r: T): T => {
   return { ...r, identifier: [{ system: IDENTIFIER_SYSTEMS.emr, value: r.id as string }, ...others] };
 };
 
+/** `contact 12` from an OnCall URL, for a message (an id, never a value). */
+const oncallId = (url: string): string => /\/(contacts|appointments)\/([^/?#]+)\/?$/.exec(url)?.slice(1).join(' ').replace(/s /, ' ') ?? 'a record';
+
 const record = (type: ReconcileType) => (type === 'contacts' ? 'patient' : 'appointment');
 const thing = (type: ReconcileType) => (type === 'contacts' ? 'contact' : 'appointment');
 
@@ -231,6 +234,19 @@ async function createInOncall(d: ActionDeps, f: Finding): Promise<ActionOutcome>
   }
   // A contact that already carries the EMR id (a create whose answer was lost) is used, not doubled.
   const existing = await findContactByEmrId(d.oncall, d.emrIdField, emrId, { email: body.email, phone: body.phone, name: body.name });
+  if (!existing) {
+    // The same person may be in OnCall unpaired (a finding "missing in the EMR" of this run):
+    // never a second contact silently; the person links them instead.
+    const sameName: string[] = [];
+    for await (const c of d.oncall.contacts({ name: body.name })) {
+      const held = c.custom_field_values?.[d.emrIdField];
+      if (!(typeof held === 'string' && held.trim()) && c.date_of_birth === (body.date_of_birth ?? c.date_of_birth)) sameName.push(c.url);
+      if (sameName.length >= 5) break;
+    }
+    if (sameName.length > 0) {
+      throw new ActionRefused(409, `OnCall has ${sameName.length === 1 ? 'a contact' : `${sameName.length} contacts`} with the same name and no EMR id (${sameName.map((u) => oncallId(u)).join(', ')}): link the right one instead of creating another`);
+    }
+  }
   const contact = existing ?? (await d.oncall.createContact(body));
   await d.links.put({ kind: 'patient', sourceSystem: SYSTEMS.emr, sourceId: emrId, targetSystem: SYSTEMS.oncall, targetId: contact.url });
   return { done: existing ? 'found the contact in OnCall and linked it' : 'created the contact in OnCall', id: contact.url };
@@ -291,6 +307,15 @@ async function createInEmr(d: ActionDeps, f: Finding): Promise<ActionOutcome> {
   if (d.type === 'contacts') {
     const patient = contactToPatient(oncall as Contact, d.emrIdField);
     patient.identifier = (patient.identifier ?? []).filter((i) => i.system !== IDENTIFIER_SYSTEMS.emr);
+    // Matched before anything is created (issue 9): a patient of the same name and birth date
+    // is never doubled silently; the person links them instead.
+    const name = patient.name?.[0];
+    if (writer.readable && name?.family?.trim()) {
+      const found = await writer.findPatientsByDemographics({ family: name.family, ...(name.given?.[0] ? { given: name.given[0] } : {}), ...(patient.birthDate ? { birthDate: patient.birthDate } : {}) });
+      if (found.length > 0) {
+        throw new ActionRefused(409, `The EMR has ${found.length === 1 ? 'a patient' : `${found.length} patients`} with the same name${patient.birthDate ? ' and date of birth' : ''} (${found.slice(0, 5).map((p) => p.id).join(', ')}): link the right one instead of creating another`);
+      }
+    }
     const created = await writer.createPatient(patient, key);
     await d.links.put({ kind: 'patient', sourceSystem: SYSTEMS.emr, sourceId: created.id, targetSystem: SYSTEMS.oncall, targetId: url });
     return { done: 'created the patient in the EMR', id: created.id };

@@ -136,6 +136,25 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     expect(page.body.findings[0].action).toMatchObject({ action: 'link' });
   }, 60_000);
 
+  it('the same person unpaired on both sides: push refuses to double them, link pairs them', async () => {
+    const g = planted.store.create(plantedPatient('Grey', 'Gwen'));
+    const base = planted.oncallBase;
+    const made = await planted.oncall.call('POST', '/contacts/', { name: 'Gwen Grey', first_name: 'Gwen', last_name: 'Grey', email: 'gwen.grey@example.com', sex: 'female', date_of_birth: '1980-02-03', division: `${base}/divisions/1/`, provider: `${base}/providers/1/` });
+    const run = await finished();
+    const inEmr = run.findings.find((f: any) => f.kind === 'missing-in-oncall' && f.emrId === g.id);
+    const inOncall = run.findings.find((f: any) => f.kind === 'missing-in-emr' && f.oncallUrl === made.body.url);
+    const contacts = (await planted.oncall.call('GET', '/contacts/')).body.count as number;
+    const patients = planted.store.count('Patient');
+    expect(await act(run.run.id, inEmr.n, { action: 'push' })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/^OnCall has a contact with the same name and no EMR id \(contact \d+\): link the right one/) } });
+    expect(await act(run.run.id, inOncall.n, { action: 'push' })).toMatchObject({ status: 409, body: { error: `The EMR has a patient with the same name and date of birth (${g.id}): link the right one instead of creating another` } });
+    expect((await planted.oncall.call('GET', '/contacts/')).body.count).toBe(contacts);
+    expect(planted.store.count('Patient')).toBe(patients);
+    expect(await act(run.run.id, inOncall.n, { action: 'link', emrId: 'no-such-patient' })).toMatchObject({ status: 409 });
+    expect(await act(run.run.id, inOncall.n, { action: 'link', emrId: g.id })).toMatchObject({ status: 200, body: { action: 'link' } });
+    const next = await finished();
+    expect(next.findings.filter((f: any) => f.emrId === g.id || f.oncallUrl === made.body.url)).toEqual([]);
+  }, 60_000);
+
   it('answers 404 for an unknown run or finding and 400 for a bad body', async () => {
     expect((await call('/api/reconcile/runs/nope')).status).toBe(404);
     expect((await call('/api/reconcile/runs', { type: 'patients' })).status).toBe(400);
