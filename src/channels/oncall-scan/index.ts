@@ -15,7 +15,6 @@ export { ScanStore, SCAN_SYSTEM, type ScanRun, type ScanStatus, type ScanTrigger
 export { OncallScanner, scanErrorWords, ScanStopped, type ScanResult, type ScanSource } from './scanner.js';
 export { oncallScanSettings, OncallScanSettingsError, ONCALL_SCAN_ENV, type OncallScanSettings } from './settings.js';
 export { isScanKind, SCAN_CHANNEL, SCAN_KINDS, type ScanKind } from './to-message.js';
-export { oncallScanDecoder } from './to-events.js';
 
 /** The OnCall client as the scanner's page source. */
 export function oncallScanSource(client: OncallClient): ScanSource {

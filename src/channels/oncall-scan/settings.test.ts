@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { oncallScanDecoder } from './to-events.js';
 import { durationWords, oncallScanSettings, OncallScanSettingsError } from './settings.js';
 
 describe('oncallScanSettings', () => {
@@ -25,16 +24,3 @@ describe('oncallScanSettings', () => {
   });
 });
 
-describe('oncallScanDecoder', () => {
-  const url = 'https://api.oncallhealth.ca/contacts/12/';
-  it('turns a stored contact into a patient platform-record carrying the record', () => {
-    const record = { url, first_name: 'A' };
-    const d = oncallScanDecoder({ channel: 'oncall-scan', raw: Buffer.from(JSON.stringify(record)), event: 'contact' });
-    expect(d).toEqual({ kind: 'events', warnings: [], events: [{ type: 'platform-record', system: 'oncall', kind: 'patient', id: url, record, via: 'scan' }] });
-  });
-  it('refuses bytes that are not JSON, a record without url, an unknown kind', () => {
-    expect(oncallScanDecoder({ channel: 'oncall-scan', raw: Buffer.from('{nope'), event: 'contact' })).toEqual({ kind: 'refused', reason: 'the stored record is not JSON' });
-    expect(oncallScanDecoder({ channel: 'oncall-scan', raw: Buffer.from('{}'), event: 'appointment' })).toEqual({ kind: 'refused', reason: 'the stored record has no url' });
-    expect(oncallScanDecoder({ channel: 'oncall-scan', raw: Buffer.from('{}'), event: 'provider' }).kind).toBe('refused');
-  });
-});
