@@ -32,6 +32,11 @@ export interface Finding {
   fields?: FieldDifference[];
   /** How the two records were paired: link, identifier (EMR holds the URL), emr-id (OnCall holds the EMR id). */
   joinedBy?: 'link' | 'identifier' | 'emr-id';
+  /**
+   * `missing-in-emr`: an EMR record also paired with nothing that has the same name and birth
+   * date (appointments: the same start and end), offered to the person to link.
+   */
+  possibleMatch?: string;
   /** A short sentence for the person, no values (e.g. "linked contact no longer in OnCall"). */
   note?: string;
 }

@@ -90,6 +90,9 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
 
   // ---- 2. EMR streamed, joined in batches -----------------------------------------------
   progress.phase = 'emr';
+  // EMR records paired with nothing, by name + birth date (appointments: start + end): an OnCall
+  // record left over with the same key is offered as a possible match, to link (never merged).
+  const unpaired = new Map<string, string>();
   let batch: Array<Patient | Appointment> = [];
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -115,6 +118,8 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
       if (v !== undefined && v !== CLAIMED && !present.some((x) => x.url === c.url)) present.push(c);
     }
     if (present.length === 0) {
+      const key = matchKey(input.type, projectionOf(input.type, resource).values);
+      if (key && !unpaired.has(key)) unpaired.set(key, emrId);
       const gone = candidates.length > 0 && candidates.every((c) => !index.has(c.url));
       await emit({
         kind: 'missing-in-oncall',
@@ -154,17 +159,26 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
   // ---- 3. what no EMR record claimed --------------------------------------------------------
   for (const [url, packed] of index) {
     if (packed === CLAIMED) continue;
-    const held = packed.slice(0, packed.indexOf(SEP));
+    const [held, ...values] = packed.split(SEP);
+    const key = matchKey(input.type, values);
+    const maybe = key ? unpaired.get(key) : undefined;
     await emit({
       kind: 'missing-in-emr',
       emrId: null,
       oncallUrl: url,
       ...(held ? { note: 'OnCall holds an EMR id that the EMR does not have' } : {}),
+      ...(maybe ? { possibleMatch: maybe } : {}),
     });
   }
   progress.phase = 'done';
   input.onProgress?.({ ...progress });
   return summary;
+}
+
+/** Contacts: last name, first name, birth date (all three known); appointments: start and end. */
+function matchKey(type: ReconcileType, values: readonly string[]): string | undefined {
+  const parts = type === 'contacts' ? values.slice(0, 3) : values.slice(0, 2);
+  return parts.every((v) => v !== '') ? parts.join(SEP) : undefined;
 }
 
 function differences(record: 'patient' | 'appointment', emr: Projected, packed: string, owners: Owners): FieldDifference[] {

@@ -143,6 +143,7 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     const run = await finished();
     const inEmr = run.findings.find((f: any) => f.kind === 'missing-in-oncall' && f.emrId === g.id);
     const inOncall = run.findings.find((f: any) => f.kind === 'missing-in-emr' && f.oncallUrl === made.body.url);
+    expect(inOncall.possibleMatch).toBe(g.id);
     const contacts = (await planted.oncall.call('GET', '/contacts/')).body.count as number;
     const patients = planted.store.count('Patient');
     expect(await act(run.run.id, inEmr.n, { action: 'push' })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/^OnCall has a contact with the same name and no EMR id \(contact \d+\): link the right one/) } });

@@ -38,6 +38,7 @@ const finding = z.object({
     .array(z.object({ field: z.string(), emr: z.string().nullable(), oncall: z.string().nullable(), owner: side.describe('The system of record for the field (EHR_BRIDGE_SYNC_OWNERS)') }))
     .optional(),
   joinedBy: z.enum(['link', 'identifier', 'emr-id']).optional(),
+  possibleMatch: z.string().optional().describe('missing-in-emr: an unpaired EMR record with the same name and birth date (appointments: same start and end), to link'),
   note: z.string().optional(),
   action: z.object({ action: z.enum(RECONCILE_ACTIONS), done: z.string(), at: z.string() }).nullable(),
 });

@@ -172,7 +172,7 @@ function Findings(props: { type: ReconcileType; runId: string; rows: FindingRow[
       label: `OnCall ${t.one}`,
       render: (f) => (f.oncallUrls ?? (f.oncallUrl ? [f.oncallUrl] : [])).map((u) => oncallLabel(u, type)).join(', ') || <Text c="dimmed" size="sm">none</Text>,
     },
-    { key: 'what', label: 'What differs', render: (f) => <Differences f={f} />, hideInCard: (f) => !f.fields?.length && !f.note && f.kind !== 'duplicated' },
+    { key: 'what', label: 'What differs', render: (f) => <Differences f={f} />, hideInCard: (f) => !f.fields?.length && !f.note && !f.possibleMatch && f.kind !== 'duplicated' },
     {
       key: 'actions',
       label: '',
@@ -244,7 +244,10 @@ function Findings(props: { type: ReconcileType; runId: string; rows: FindingRow[
 
 function Differences({ f }: { f: FindingRow }) {
   if (f.kind === 'duplicated') return <Text size="sm">{f.oncallUrls?.length ?? 2} OnCall contacts hold this EMR patient’s id: link the right one, then merge the others in OnCall.</Text>;
-  if (!f.fields?.length) return f.note ? <Text size="sm">{f.note.charAt(0).toUpperCase() + f.note.slice(1)}.</Text> : null;
+  if (!f.fields?.length) {
+    const lines = [f.note ? `${f.note.charAt(0).toUpperCase()}${f.note.slice(1)}.` : '', f.possibleMatch ? `Possibly the same as EMR record ${f.possibleMatch} (same name and date of birth, or same time): link them if it is.` : ''].filter(Boolean);
+    return lines.length ? <Text size="sm">{lines.join(' ')}</Text> : null;
+  }
   return (
     <Stack gap={4}>
       {f.fields.map((d) => (
@@ -263,14 +266,22 @@ function LinkDialog(props: { finding: FindingRow | null; type: ReconcileType; on
   const f = props.finding;
   const t = TYPE_WORDS[props.type];
   const [value, setValue] = useState('');
+  const [shownFor, setShownFor] = useState<number | null>(null);
+  // A possible match found by the comparison is offered, the person can change it.
+  if (f && shownFor !== f.n) {
+    setShownFor(f.n);
+    setValue(f.possibleMatch ?? '');
+  }
   const close = () => {
     setValue('');
+    setShownFor(null);
     props.onClose();
   };
   const submit = () => {
     if (!f || !value.trim()) return;
     props.onLink(f.kind === 'missing-in-emr' ? { emrId: value.trim() } : { oncallUrl: value.trim() });
     setValue('');
+    setShownFor(null);
   };
   return (
     <Modal opened={f !== null} onClose={close} title="Link two records" centered>
