@@ -121,6 +121,16 @@ describe('ehr-bridge reconcile', () => {
     }
   }, 60_000);
 
+  it('exits 1 naming the problem for a report it cannot write or a wrong owners setting', async () => {
+    const p = spawnCli(['reconcile', '--report', join(dir, 'no-such-folder', 'x.csv')], env);
+    expect(await p.exited()).toBe(1);
+    expect(p.stderr()).toMatch(/^ehr-bridge reconcile: cannot write the report to .*x\.csv \(ENOENT\)/);
+    const q = spawnCli(['reconcile'], { ...env, EHR_BRIDGE_SYNC_OWNERS: 'patient=somebody' });
+    expect(await q.exited()).toBe(1);
+    expect(q.stderr()).toMatch(/^ehr-bridge reconcile: EHR_BRIDGE_SYNC_OWNERS: unknown owner "somebody"/);
+    expect(p.stdout() + q.stdout()).toBe('');
+  }, 60_000);
+
   it('refuses a wrong --type with exit 1 and says what is allowed', async () => {
     const p = spawnCli(['reconcile', '--type', 'patients'], env);
     expect(await p.exited()).toBe(1);
