@@ -7,10 +7,10 @@
  * from those contacts, with planted differences: every 1,000th patient has another e-mail
  * (different), and the last 100 patients are not linked and carry other names (missing in
  * OnCall, and their contacts missing in the EMR). It also writes the N - 100 link rows into the
- * SQLite file, as the forward sync would have. This process then only reconciles: its peak
+ * database (SQLite file or PostgreSQL), as the forward sync would have. This process then only reconciles: its peak
  * RSS is the reconciliation's (with Node and the modules loaded).
  *
- * Run: node bin/run-ts.js bench/reconcile.bench.ts [--records 100000]
+ * Run: node bin/run-ts.js bench/reconcile.bench.ts [--records 100000] [--dialect sqlite|postgres]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Patient } from '@medplum/fhirtypes';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, child: { type: 'string' } } });
+const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, child: { type: 'string' }, dialect: { type: 'string', default: 'sqlite' } } });
 const N = Number(values.records);
 const DIFFERENT_EVERY = 1000;
 const UNLINKED = 100;
@@ -82,7 +82,12 @@ async function child(dbFile: string): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ehrb-bench-reconcile-'));
-  const dbFile = join(dir, 'db.sqlite');
+  let dbFile = join(dir, 'db.sqlite');
+  let drop: (() => Promise<void>) | undefined;
+  if (values.dialect === 'postgres') {
+    const { createPgDatabase } = await import('../test/helpers/stores.js');
+    ({ url: dbFile, drop } = await createPgDatabase());
+  }
   const here = fileURLToPath(import.meta.url);
   const proc = spawn(process.execPath, [join(here, '..', '..', 'bin', 'run-ts.js'), here, '--records', String(N), '--child', dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const setupStart = performance.now();
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
   const stats = client.stats();
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
-  console.log(`reconciliation of ${ready.records.toLocaleString('en-US')} records per side (contacts; partners in their own process, set up in ${(setupMs / 1000).toFixed(1)} s)`);
+  console.log(`reconciliation of ${ready.records.toLocaleString('en-US')} records per side (contacts, ${values.dialect}; partners in their own process, set up in ${(setupMs / 1000).toFixed(1)} s)`);
   console.log(`  ${summaryLine(summary)}`);
   console.log(`  expected: different ${Math.floor((N - UNLINKED) / DIFFERENT_EVERY)}, missing in OnCall ${UNLINKED}, missing in EMR ${UNLINKED}; findings reported ${findings}`);
   console.log(`  time ${(ms / 1000).toFixed(1)} s (OnCall listing ${((oncallDoneAt - t0) / 1000).toFixed(1)} s, EMR read + join ${((t0 + ms - oncallDoneAt) / 1000).toFixed(1)} s); ${Math.round((2 * ready.records * 1000) / ms).toLocaleString('en-US')} records/s`);
@@ -150,5 +155,6 @@ async function main(): Promise<void> {
   await reader.close();
   await store.close();
   proc.kill('SIGTERM');
+  await drop?.();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -11,11 +11,12 @@ import { projectionOf, type Projected } from './projection.js';
  * "Reconciliation").
  *
  * Memory: the two systems are never held at once. OnCall is listed first into a compact index
- * (object URL -> one packed string of the EMR id it holds and the normalised projection, about
- * 150-250 bytes an entry: ~25 MB for 100,000 records), then the EMR is streamed page by page and
- * each record is joined and compared as it arrives; links are read per batch of EMR records, not
- * loaded whole. What the index still holds at the end is missing in the EMR. Findings other
- * than "in sync" go to `onFinding` as they are made (the CLI writes them to the CSV at once).
+ * (object URL -> one packed string of the EMR id it holds and the normalised projection: a few
+ * hundred bytes an entry with the Map's own cost, tens of MB for 100,000 records), then the EMR is streamed page by page and
+ * each record is joined and compared as it arrives; links are read per batch of 1,000 EMR
+ * records (while the next page is read), not loaded whole. What the index still holds at the
+ * end is missing in the EMR. Findings other than "in sync" go to `onFinding` as they are made
+ * (the CLI writes them to the CSV at once).
  *
  * Join order, as the issue asks: the link rows (both directions: EMR -> OnCall written by the
  * forward sync, OnCall -> EMR by the sync back), then the OnCall URL the EMR record holds as an
@@ -57,7 +58,7 @@ export interface OncallRecord {
 
 const SEP = '\u001f';
 const CLAIMED = '';
-const BATCH = 500;
+const BATCH = 1000;
 
 export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary> {
   const record = input.type === 'contacts' ? 'patient' : 'appointment';
@@ -94,12 +95,21 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
   // record left over with the same key is offered as a possible match, to link (never merged).
   const unpaired = new Map<string, string>();
   let batch: Array<Patient | Appointment> = [];
+  // One batch is joined while the next EMR page is read (batches stay in order: the one before
+  // is awaited first), so the links' round trip does not add to the EMR's.
+  let joining: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
+    await joining;
     if (batch.length === 0) return;
-    const links = await linksFor(input.db, record, batch.map((r) => r.id as string));
-    for (const resource of batch) await joinOne(resource, links.get(resource.id as string) ?? []);
+    const taken = batch;
     batch = [];
-    input.onProgress?.({ ...progress });
+    joining = (async () => {
+      const links = await linksFor(input.db, record, taken.map((r) => r.id as string));
+      for (const resource of taken) await joinOne(resource, links.get(resource.id as string) ?? []);
+      input.onProgress?.({ ...progress });
+    })();
+    // A failure surfaces at the next flush or at the end; never an unhandled rejection meanwhile.
+    joining.catch(() => undefined);
   };
 
   const joinOne = async (resource: Patient | Appointment, linked: string[]): Promise<void> => {
@@ -155,6 +165,7 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
     if (batch.length >= BATCH) await flush();
   }
   await flush();
+  await joining;
 
   // ---- 3. what no EMR record claimed --------------------------------------------------------
   for (const [url, packed] of index) {
@@ -192,28 +203,20 @@ function differences(record: 'patient' | 'appointment', emr: Projected, packed: 
   return out;
 }
 
-/** EMR id -> linked OnCall URLs for a batch, both link directions, forward links first. */
+/**
+ * EMR id -> linked OnCall URLs for a batch, forward links first. Two queries, each on its own
+ * index (links_source_idx, links_target_idx): one OR across both would scan the table per batch.
+ */
 async function linksFor(db: Db, kind: 'patient' | 'appointment', ids: string[]): Promise<Map<string, string[]>> {
-  const rows = await db
-    .selectFrom('links')
-    .select(['source_system', 'source_id', 'target_id'])
-    .where('kind', '=', kind)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('source_system', '=', SYSTEMS.emr), eb('target_system', '=', SYSTEMS.oncall), eb('source_id', 'in', ids)]),
-        eb.and([eb('source_system', '=', SYSTEMS.oncall), eb('target_system', '=', SYSTEMS.emr), eb('target_id', 'in', ids)]),
-      ]),
-    )
-    .execute();
+  const [forward, reverse] = await Promise.all([
+    db.selectFrom('links').select(['source_id as emr', 'target_id as url']).where('kind', '=', kind).where('source_system', '=', SYSTEMS.emr).where('source_id', 'in', ids).where('target_system', '=', SYSTEMS.oncall).execute(),
+    db.selectFrom('links').select(['target_id as emr', 'source_id as url']).where('target_system', '=', SYSTEMS.emr).where('target_id', 'in', ids).where('kind', '=', kind).where('source_system', '=', SYSTEMS.oncall).execute(),
+  ]);
   const out = new Map<string, string[]>();
-  const add = (emrId: string, url: string, first: boolean) => {
-    const list = out.get(emrId) ?? [];
-    if (!list.includes(url)) first ? list.unshift(url) : list.push(url);
-    out.set(emrId, list);
-  };
-  for (const r of rows) {
-    if (r.source_system === SYSTEMS.emr) add(r.source_id, r.target_id, true);
-    else add(r.target_id, r.source_id, false);
+  for (const r of [...forward, ...reverse]) {
+    const list = out.get(r.emr) ?? [];
+    if (!list.includes(r.url)) list.push(r.url);
+    out.set(r.emr, list);
   }
   return out;
 }
