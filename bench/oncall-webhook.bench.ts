@@ -304,6 +304,9 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
     const o0 = await oncallStats();
     const f0 = await fhirStats();
     const cpu0 = process.cpuUsage();
+    // The OnCall client's adaptive concurrency limit (issue 8) over the run: the GETs queue behind it.
+    const limits: number[] = [];
+    const sampler = setInterval(() => limits.push(Number((server.ctx.oncall().stats() as unknown as Record<string, unknown>).concurrencyLimit)), 100);
 
     const made = await runChild<{ created: number; failed: number; seconds: number }>(CREATOR_JS, { base: oncall, key: SANDBOX_KEY, rate: RATE, duration: DURATION, tag: dialect[0] });
     if (made.failed) throw new Error(`${made.failed} appointments not created in the OnCall sandbox`);
@@ -318,6 +321,8 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const cpu = process.cpuUsage(cpu0);
+    clearInterval(sampler);
+    limits.sort((a, b) => a - b);
     const o1 = await oncallStats();
     const f1 = await fhirStats();
 
@@ -348,7 +353,10 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
       const k = `${d.method} ${d.path?.replace(/\/\d+\/$/, '/{id}/')}${d.note ? ` (${d.note})` : ''}`;
       byCall.set(k, [...(byCall.get(k) ?? []), Number(d.ms ?? 0)]);
     }
-    if (process.env.BENCH_TRACE) for (const [k, v] of byCall) console.log(`  ${k}: ${v.length} calls, median ${v.sort((a, b) => a - b)[v.length >> 1]} ms`);
+    const callLines = [...byCall].map(([k, v]) => {
+      v.sort((a, b) => a - b);
+      return `${k} p50 ${v[v.length >> 1]} p99 ${v[Math.min(v.length - 1, Math.floor(0.99 * v.length))]}`;
+    });
     const pm = [...partnerMs.values()].sort((a, b) => a - b);
     // The engine's own share: the message's whole time less its partner calls (queueing, database, CPU).
     const own = rows
@@ -370,6 +378,8 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
       `  EMR creates: Appointment ${appts} for ${made.created} appointments (${appts === made.created ? 'exactly once' : 'NOT exactly once'}), Patient ${delta('Patient')} (one new participant each)`,
       `  of which waiting on partners (sum of the trace's call times): p50 ${pm[Math.floor(pm.length / 2)] ?? NaN} ms, p99 ${pm[Math.min(pm.length - 1, Math.floor(0.99 * pm.length))] ?? NaN} ms`,
       `  the engine's own time (the rest: queueing, database, CPU): p50 ${own[own.length >> 1] ?? NaN} ms, p99 ${own[Math.min(own.length - 1, Math.floor(0.99 * own.length))] ?? NaN} ms; engine cpu ${((cpu.user + cpu.system) / 1000 / Math.max(1, rows.length)).toFixed(1)} ms per webhook`,
+      `  partner calls, ms as the engine saw them: ${callLines.join('; ')}`,
+      `  OnCall client's adaptive concurrency limit during the run (every 100 ms): min ${limits[0]}, median ${limits[limits.length >> 1]}, max ${limits.at(-1)}, at 1 ${((limits.filter((l) => l === 1).length / Math.max(1, limits.length)) * 100).toFixed(0)} % of the time`,
       `  floor: ${((gets + emrCalls) / Math.max(1, rows.length)).toFixed(1)} partner calls one after the other x ${LATENCY} ms = ${(((gets + emrCalls) / Math.max(1, rows.length)) * LATENCY).toFixed(0)} ms`,
       `  per webhook: OnCall GETs ${(gets / Math.max(1, rows.length)).toFixed(2)}, EMR calls ${(emrCalls / Math.max(1, rows.length)).toFixed(2)} (${Object.entries(f1.requests.byInteraction).map(([k, v]) => `${k} ${v - (f0.requests.byInteraction[k] ?? 0)}`).filter((s) => !s.endsWith(' 0') && !s.startsWith('admin')).join(', ')})`,
     ];
