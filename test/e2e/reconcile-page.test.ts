@@ -126,6 +126,15 @@ describe('the Reconciliation page on a phone', () => {
       expect(await axeViolations(page)).toEqual([]);
       await page.screenshot({ path: join(SHOTS, 'phone-missing.png') });
 
+      // 50 a page: the next page and back.
+      const cards = findings(page).locator('[data-testid="finding"]');
+      await poll(() => cards.count()).toBe(50);
+      const first = await cards.first().innerText();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await poll(() => cards.first().innerText()).not.toBe(first);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await poll(() => cards.first().innerText()).toBe(first);
+
       await findings(page).locator('[data-testid="finding"]').first().getByRole('button', { name: 'Link' }).click();
       const dialog = page.getByRole('dialog', { name: 'Link two records' });
       await dialog.waitFor();

@@ -47,8 +47,9 @@ export function pushWords(f: Finding, type: ReconcileType): string {
   return parts.join(' ');
 }
 
-export function canPush(f: Finding): boolean {
-  return f.kind === 'different' || f.kind === 'missing-in-oncall' || f.kind === 'missing-in-emr';
+/** An appointment missing in the EMR is booked there by the sync back, not from this page. */
+export function canPush(f: Finding, type: ReconcileType): boolean {
+  return f.kind === 'different' || f.kind === 'missing-in-oncall' || (f.kind === 'missing-in-emr' && type === 'contacts');
 }
 
 export function canLink(f: Finding): boolean {

@@ -11,6 +11,7 @@ import { api } from '../api/http.js';
 export type { Finding, FindingKind, ReconcileAction, ReconcileSummary, ReconcileType, RunView };
 
 export const REFRESH_MS = 1000;
+export const PAGE_SIZE = 50;
 
 export type FindingRow = Finding & { action: ActionRecord | null };
 
@@ -31,13 +32,13 @@ export function useRuns() {
   });
 }
 
-/** One run and its findings (all pages asked for so far: `limit` grows with "Show more"). */
-export function useRun(id: string | null, kind: FindingKind | '', limit: number) {
+/** One run and a page of its findings: those after finding number `cursor` (0: the first page). */
+export function useRun(id: string | null, kind: FindingKind | '', cursor: number) {
   return useQuery({
-    queryKey: ['reconcile', 'run', id, kind, limit],
+    queryKey: ['reconcile', 'run', id, kind, cursor],
     enabled: id !== null,
     queryFn: ({ signal }) => {
-      const q = new URLSearchParams({ limit: String(limit) });
+      const q = new URLSearchParams({ limit: String(PAGE_SIZE), cursor: String(cursor) });
       if (kind) q.set('finding', kind);
       return api<RunPage>(`/api/reconcile/runs/${encodeURIComponent(id as string)}?${q.toString()}`, { signal });
     },

@@ -6,7 +6,6 @@ import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
 import { canLink, canPush, FIELD_WORDS, KIND_WORDS, oncallLabel, pushWords, sideWords, TYPE_WORDS } from './finding-words.js';
 import { useAct, useRun, useRuns, useStartRun, type FindingKind, type FindingRow, type ReconcileType, type RunView } from './reconcile-api.js';
 
-const PAGE = 50;
 const FILTERS: FindingKind[] = ['different', 'missing-in-oncall', 'missing-in-emr', 'duplicated'];
 
 /**
@@ -24,15 +23,16 @@ export function ReconcilePage() {
   const latest = runs.data?.runs.find((r) => r.type === type) ?? null;
   const runId = startedId && runs.data?.runs.find((r) => r.id === startedId)?.type === type ? startedId : (latest?.id ?? null);
   const [kind, setKind] = useState<FindingKind | ''>('');
-  const [limit, setLimit] = useState(PAGE);
-  const run = useRun(runId, kind, limit);
+  // Findings pages: the cursors followed so far (empty: the first page).
+  const [cursors, setCursors] = useState<number[]>([]);
+  const run = useRun(runId, kind, cursors[cursors.length - 1] ?? 0);
 
   const begin = () => {
     start.mutate(type, {
       onSuccess: (r) => {
         setStartedId(r.run.id);
         setKind('');
-        setLimit(PAGE);
+        setCursors([]);
       },
     });
   };
@@ -53,7 +53,7 @@ export function ReconcilePage() {
           onChange={(v) => {
             setType(v as ReconcileType);
             setKind('');
-            setLimit(PAGE);
+            setCursors([]);
           }}
           data={(['contacts', 'appointments'] as const).map((t) => ({ value: t, label: TYPE_WORDS[t].label }))}
         />
@@ -68,15 +68,16 @@ export function ReconcilePage() {
       )}
       {runs.isPending && <Loader aria-label="Loading the comparisons" />}
       {runs.data && !runId && <Text>No comparison of {TYPE_WORDS[type].label.toLowerCase()} yet in this engine. Start one to see the differences.</Text>}
-      {run.data && <RunSummary run={run.data.run} kind={kind} onKind={(k) => (setKind(k), setLimit(PAGE))} />}
+      {run.data && <RunSummary run={run.data.run} kind={kind} onKind={(k) => (setKind(k), setCursors([]))} />}
       {run.data && run.data.run.status !== 'failed' && (
         <Findings
           type={run.data.run.type}
           runId={run.data.run.id}
           rows={run.data.findings}
           running={run.data.run.status === 'running'}
-          more={run.data.nextCursor !== null}
-          onMore={() => setLimit((l) => l + PAGE)}
+          next={run.data.nextCursor}
+          onNext={(c) => setCursors((cs) => [...cs, c])}
+          onPrevious={cursors.length > 0 ? () => setCursors((cs) => cs.slice(0, -1)) : null}
         />
       )}
     </Stack>
@@ -134,7 +135,15 @@ function RunSummary({ run, kind, onKind }: { run: RunView; kind: FindingKind | '
   );
 }
 
-function Findings(props: { type: ReconcileType; runId: string; rows: FindingRow[]; running: boolean; more: boolean; onMore: () => void }) {
+function Findings(props: {
+  type: ReconcileType;
+  runId: string;
+  rows: FindingRow[];
+  running: boolean;
+  next: number | null;
+  onNext: (cursor: number) => void;
+  onPrevious: (() => void) | null;
+}) {
   const { type, runId, rows } = props;
   const act = useAct(runId);
   const [linking, setLinking] = useState<FindingRow | null>(null);
@@ -183,7 +192,7 @@ function Findings(props: { type: ReconcileType; runId: string; rows: FindingRow[
           </Text>
         ) : (
           <Group gap="xs" wrap="wrap">
-            {canPush(f) && (
+            {canPush(f, type) && (
               <Button size="xs" onClick={() => push(f)} disabled={props.running || act.isPending}>
                 Push
               </Button>
@@ -221,10 +230,19 @@ function Findings(props: { type: ReconcileType; runId: string; rows: FindingRow[
       ) : (
         <ResponsiveTable label="Findings" data={rows} columns={columns} rowKey={(f) => String(f.n)} rowAttributes={(f) => ({ 'data-testid': 'finding', 'data-kind': f.kind })} minWidth={820} />
       )}
-      {props.more && (
-        <Button variant="default" onClick={props.onMore} w="fit-content">
-          Show more
-        </Button>
+      {(props.next !== null || props.onPrevious) && (
+        <Group gap="sm">
+          {props.onPrevious && (
+            <Button variant="default" onClick={props.onPrevious}>
+              Previous page
+            </Button>
+          )}
+          {props.next !== null && (
+            <Button variant="default" onClick={() => props.onNext(props.next as number)}>
+              Next page
+            </Button>
+          )}
+        </Group>
       )}
       <LinkDialog
         finding={linking}
