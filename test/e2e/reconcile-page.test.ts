@@ -94,6 +94,10 @@ describe('the Reconciliation page on a laptop', () => {
     await fitsTheScreen(page);
     expect(await axeViolations(page)).toEqual([]);
 
+    // The report as a file, the same as the CLI writes.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the differences (CSV)' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^reconciliation-contacts-\d{4}-\d{2}-\d{2}\.csv$/);
+
     await row.getByRole('button', { name: 'Push' }).click();
     const dialog = page.getByRole('dialog');
     await poll(() => dialog.innerText()).toContain('E-mail: the EMR owns it, so OnCall gets');

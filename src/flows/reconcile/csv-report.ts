@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { neutraliseCsvCell } from '../bulk-import/csv/formula-cells.js';
 import type { Finding } from './findings.js';
@@ -56,4 +57,11 @@ export async function openReport(path: string): Promise<ReportWriter> {
       await once(file, 'close');
     },
   };
+}
+
+/** The same report for findings already held (a run of the API), as a stream for a download. */
+export function reportStream(findings: readonly Finding[]): Readable {
+  const csv = stringify({ header: true, columns: [...REPORT_COLUMNS] });
+  Readable.from(findings.map(reportRow)).pipe(csv);
+  return csv;
 }

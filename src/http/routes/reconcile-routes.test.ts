@@ -79,6 +79,16 @@ describe.each(DIALECTS)('reconciliation API (%s)', (dialect) => {
     expect(filtered.body.findings).toHaveLength(1);
     expect(filtered.body.findings[0].fields).toEqual([{ field: 'email', emr: 'bea.brennan@example.com', oncall: 'bea.new@example.com', owner: 'emr' }]);
 
+    // The same report as the CLI's, for a download.
+    const csv = await fetch(`${server.url}/api/reconcile/runs/${first.run.id}/report.csv`, { headers: { cookie } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="reconciliation-contacts-\d{4}-\d{2}-\d{2}\.csv"/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('finding,EMR id,OnCall URL,field,EMR value,OnCall value,owner');
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain(`different,${planted.ids.differentEmr},${planted.ids.differentUrl},e-mail,bea.brennan@example.com,bea.new@example.com,EMR`);
+
     // different: the EMR owns e-mail, so OnCall gets the EMR's value.
     const pushed = await act(first.run.id, byKind.different.n, { action: 'push' });
     expect(pushed).toMatchObject({ status: 200, body: { action: 'push', repeated: false } });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ActionRefused, RECONCILE_ACTIONS } from '../../flows/reconcile/actions.js';
+import { reportStream } from '../../flows/reconcile/csv-report.js';
+import { attachmentHeader } from '../../flows/bulk-import/report.js';
 import { FINDING_KINDS, RECONCILE_TYPES } from '../../flows/reconcile/findings.js';
 import { failureWords, type ReconcileRun } from '../../flows/reconcile/runs.js';
 import { emrBaseFor, reconcileRuns } from '../../flows/reconcile/service.js';
@@ -121,6 +123,24 @@ export const reconcileRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       const runs = reconcileRuns(ctx);
       const page = runs.page(run, { ...(req.query.finding ? { kind: req.query.finding } : {}), ...(req.query.cursor !== undefined ? { cursor: req.query.cursor } : {}), limit: req.query.limit });
       return { run: runs.view(run), findings: page.items, nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/reconcile/runs/:id/report.csv',
+    {
+      schema: {
+        tags: ['sync'],
+        description: 'The run\'s findings as the CLI\'s CSV report: finding, EMR id, OnCall URL, field, EMR value, OnCall value, owner. 409 while the run goes on.',
+        params: z.object({ id: z.string().max(64) }),
+      },
+    },
+    async (req, reply) => {
+      const run = runOr404(ctx, req.params.id);
+      if (run.status !== 'done') throw new HttpError(409, 'The run has not finished: its report comes when it has');
+      reply.header('content-type', 'text/csv; charset=utf-8');
+      reply.header('content-disposition', attachmentHeader(`reconciliation-${run.type}-${run.startedAt.slice(0, 10)}.csv`));
+      return reply.send(reportStream(run.findings));
     },
   );
 

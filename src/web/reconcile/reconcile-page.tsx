@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Loader, Modal, Progress, Radio, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Loader, Modal, Progress, Radio, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { formatCount, formatDateTime } from '../format/format.js';
 import { confirmAction } from '../layout/confirm.js';
@@ -112,6 +112,11 @@ function RunSummary({ run, kind, onKind }: { run: RunView; kind: FindingKind | '
         <Alert color="green" title="All in sync">
           Every record is the same on both sides ({formatCount(s.inSync)}).
         </Alert>
+      )}
+      {run.status === 'done' && !run.allInSync && (
+        <Anchor href={`/api/reconcile/runs/${encodeURIComponent(run.id)}/report.csv`} download size="sm" w="fit-content">
+          Download the differences (CSV)
+        </Anchor>
       )}
       <Group gap="xs" role="group" aria-label="Show">
         <Badge variant="light" color="green" size="lg" data-testid="count-in-sync">
