@@ -238,13 +238,17 @@ export class SyncProcessor implements SyncProcessorHandle {
       events: decoded.events.map((e) => ({ ...e })),
       ...(decoded.warnings.length ? { warnings: decoded.warnings } : {}),
     });
+    if (!this.d.emrTarget && decoded.events.some((e) => e.type === 'platform-record')) {
+      // Stored and shown, nothing written (EHR_BRIDGE_EMR_WRITE=off); reprocessing applies it later.
+      trace.decision('Nothing applied: writing to the EMR is switched off (EHR_BRIDGE_EMR_WRITE=off)');
+      return this.finish(m.id, 'ignored', trace, null);
+    }
     let label = this.d.target.label;
     try {
       for (const ev of decoded.events) {
         const c = { messageId: m.id, trace };
         if (ev.type === 'platform-record') {
-          const emr = this.d.emrTarget;
-          if (!emr) throw new SyncRefused('Writing to the EMR is switched off (EHR_BRIDGE_EMR_WRITE=off)');
+          const emr = this.d.emrTarget!;
           label = emr.label;
           await emr.record(ev, c);
         } else if (ev.type === 'patient-upsert') await this.d.target.patient(ev, c);

@@ -163,7 +163,10 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
   if (fhir) sync.addChannel(fhir);
   let hook: OncallHookChannel | undefined;
   let scan: OncallScanChannel | undefined;
-  if (opts.back) {
+  // Without an EMR to write to (none configured, sandboxes off) the sync back has nowhere to go:
+  // no receiver, no scans. EHR_BRIDGE_EMR_WRITE=off is asked for: changes are stored and shown.
+  const backRuns = opts.back && (emrWriter !== undefined || backSettings(env).write === 'off');
+  if (backRuns) {
     hook = createOncallHookChannel(ctx, { env });
     sync.addChannel(hook);
     scan = createOncallScanChannel(ctx, {}, env);
