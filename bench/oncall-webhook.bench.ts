@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { ONCALL_HOOK_CHANNEL } from '../src/channels/oncall-hook/index.js';
 import { startServer, type RunningServer } from '../src/server/start.js';
 import { createPgDatabase } from '../test/helpers/stores.js';
@@ -183,6 +184,28 @@ async function hookRows(server: RunningServer): Promise<number> {
   return Number(r.n);
 }
 
+/** Median time of a one-row commit on the engine's database (its fsync on PostgreSQL): the unit of the engine's own time. */
+async function commitLatencyMs(server: RunningServer): Promise<number> {
+  const db = server.ctx.store.db;
+  await sql`create table bench_commit_probe (n integer)`.execute(db);
+  const times: number[] = [];
+  for (let i = 0; i < 31; i++) {
+    const t0 = performance.now();
+    await db.transaction().execute((trx) => sql`insert into bench_commit_probe (n) values (${i})`.execute(trx));
+    times.push(performance.now() - t0);
+  }
+  await sql`drop table bench_commit_probe`.execute(db);
+  return times.sort((a, b) => a - b)[15]!;
+}
+
+/** PostgreSQL's own counters for this database (statements outside a transaction count one each). */
+async function pgCounters(server: RunningServer): Promise<{ xacts: number; inserted: number; updated: number } | undefined> {
+  if (server.ctx.store.dialect !== 'postgres') return undefined;
+  const r = await sql<{ x: string; i: string; u: string }>`select xact_commit + xact_rollback as x, tup_inserted as i, tup_updated as u from pg_stat_database where datname = current_database()`.execute(server.ctx.store.db);
+  const row = r.rows[0]!;
+  return { xacts: Number(row.x), inserted: Number(row.i), updated: Number(row.u) };
+}
+
 async function postJson(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
@@ -296,6 +319,7 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
   try {
     engine = await startEngine(dialect, oncall, {}, fhir);
     const server = engine.server;
+    const commitMs = await commitLatencyMs(server);
     await postJson(`${oncall}/_admin/webhooks/`, { url: `${server.ctx.engineUrl}/hooks/oncall`, secret: SECRET });
     await postJson(`${oncall}/_admin/faults/`, { latencyMs: LATENCY });
     await postJson(`${fhir}/_admin/faults`, { latencyMs: LATENCY });
@@ -303,6 +327,7 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
     const fhirStats = async () => (await (await fetch(`${fhir}/_admin/stats`)).json()) as FhirStats;
     const o0 = await oncallStats();
     const f0 = await fhirStats();
+    const pg0 = await pgCounters(server);
     const cpu0 = process.cpuUsage();
     // The OnCall client's adaptive concurrency limit (issue 8) over the run: the GETs queue behind it.
     const limits: number[] = [];
@@ -322,6 +347,7 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
     }
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
+    const pg1 = await pgCounters(server);
     limits.sort((a, b) => a - b);
     const o1 = await oncallStats();
     const f1 = await fhirStats();
@@ -371,15 +397,18 @@ async function endToEnd(dialect: 'sqlite' | 'postgres'): Promise<string[]> {
     const delivered = o1.webhooks.delivered - o0.webhooks.delivered;
     const appts = delta('Appointment');
     if (appts !== made.created || delivered !== made.created) process.exitCode = 1;
+    const perHook = (a: number, b: number) => ((b - a) / Math.max(1, rows.length)).toFixed(1);
+    const pgLine = pg0 && pg1 ? [`  PostgreSQL per webhook (pg_stat_database, bench reads included): ${perHook(pg0.xacts, pg1.xacts)} transactions, ${perHook(pg0.inserted, pg1.inserted)} rows inserted, ${perHook(pg0.updated, pg1.updated)} updated`] : [];
     return [
       `webhook -> EMR write (${dialect}): ${made.created} appointments created in OnCall at ${RATE}/s (${made.seconds.toFixed(1)} s), OnCall and the FHIR EMR answering in ${LATENCY} ms`,
       `  webhooks delivered ${delivered}, stored ${rows.length}, ${Object.entries(byStatus).map(([s, n]) => `${s} ${n}`).join(', ')}; match reviews ${Number(reviews.n)}`,
       `  receipt -> EMR write (received_at -> processed_at): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${lat.at(-1)} ms`,
       `  EMR creates: Appointment ${appts} for ${made.created} appointments (${appts === made.created ? 'exactly once' : 'NOT exactly once'}), Patient ${delta('Patient')} (one new participant each)`,
       `  of which waiting on partners (sum of the trace's call times): p50 ${pm[Math.floor(pm.length / 2)] ?? NaN} ms, p99 ${pm[Math.min(pm.length - 1, Math.floor(0.99 * pm.length))] ?? NaN} ms`,
-      `  the engine's own time (the rest: queueing, database, CPU): p50 ${own[own.length >> 1] ?? NaN} ms, p99 ${own[Math.min(own.length - 1, Math.floor(0.99 * own.length))] ?? NaN} ms; engine cpu ${((cpu.user + cpu.system) / 1000 / Math.max(1, rows.length)).toFixed(1)} ms per webhook`,
+      `  the engine's own time (the rest: queueing, database, CPU): p50 ${own[own.length >> 1] ?? NaN} ms, p99 ${own[Math.min(own.length - 1, Math.floor(0.99 * own.length))] ?? NaN} ms; engine cpu ${((cpu.user + cpu.system) / 1000 / Math.max(1, rows.length)).toFixed(1)} ms per webhook; one commit ${commitMs.toFixed(2)} ms`,
       `  partner calls, ms as the engine saw them: ${callLines.join('; ')}`,
       `  OnCall client's adaptive concurrency limit during the run (every 100 ms): min ${limits[0]}, median ${limits[limits.length >> 1]}, max ${limits.at(-1)}, at 1 ${((limits.filter((l) => l === 1).length / Math.max(1, limits.length)) * 100).toFixed(0)} % of the time`,
+      ...pgLine,
       `  floor: ${((gets + emrCalls) / Math.max(1, rows.length)).toFixed(1)} partner calls one after the other x ${LATENCY} ms = ${(((gets + emrCalls) / Math.max(1, rows.length)) * LATENCY).toFixed(0)} ms`,
       `  per webhook: OnCall GETs ${(gets / Math.max(1, rows.length)).toFixed(2)}, EMR calls ${(emrCalls / Math.max(1, rows.length)).toFixed(2)} (${Object.entries(f1.requests.byInteraction).map(([k, v]) => `${k} ${v - (f0.requests.byInteraction[k] ?? 0)}`).filter((s) => !s.endsWith(' 0') && !s.startsWith('admin')).join(', ')})`,
     ];
