@@ -45,6 +45,7 @@ const PAGES: PageCase[] = [
   { name: 'clients', path: () => '/clients', title: 'API clients', heading: 'API clients', tables: ['API clients'] },
   { name: 'api-keys', path: () => '/api-keys', title: 'API keys', heading: 'API keys', tables: ['API keys'] },
   { name: 'sync', path: () => '/sync', title: 'Sync', heading: 'Sync' },
+  { name: 'reconcile', path: () => '/reconcile', title: 'Reconciliation', heading: 'Reconciliation' },
   { name: 'not-found', path: () => '/no-such-page', title: 'Page not found', heading: 'Page not found' },
 ];
 

@@ -26,6 +26,7 @@ const LINKS = [
   { label: 'Documents', path: '/documents', heading: 'Documents to EHRs', empty: 'No document has been sent yet.' },
   { label: 'API clients', path: '/clients', heading: 'API clients', empty: 'No API client yet.' },
   { label: 'Sync', path: '/sync', heading: 'Sync' },
+  { label: 'Reconciliation', path: '/reconcile', heading: 'Reconciliation' },
   { label: 'API keys', path: '/api-keys', heading: 'API keys', empty: 'No API key yet.' },
   { label: 'Imports', path: '/imports', heading: 'Imports' },
 ];
