@@ -60,7 +60,7 @@ export function registerServeCommand(program: Command): void {
       if (server.sync.hook) {
         const writer = server.sync.emrWriter;
         const to = writer ? `written to the ${writer.label}` : 'stored only (EHR_BRIDGE_EMR_WRITE=off)';
-        lines.push(`  OnCall back   webhooks ${url}${server.sync.hook.path}, scans ${server.sync.scan?.status().detail ?? 'off'}; ${to}`);
+        lines.push(`  OnCall back   webhooks to POST ${url}${server.sync.hook.path}; scans ${server.sync.scan?.status().detail ?? 'off'}; ${to}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       stopOnSignal(() => server.close());
