@@ -59,7 +59,8 @@ export function registerServeCommand(program: Command): void {
       }
       if (server.sync.hook) {
         const writer = server.sync.emrWriter;
-        const to = writer ? `written to the ${writer.label}` : 'stored only (EHR_BRIDGE_EMR_WRITE=off)';
+        // An address in the label is printed with its slash: the page a browser can open.
+        const to = writer ? `written to the ${writer.label.replace(/(https?:\/\/\S*?[^/\s])(?=\s|$)/, '$1/')}` : 'stored only (EHR_BRIDGE_EMR_WRITE=off)';
         lines.push(`  OnCall back   webhooks to POST ${url}${server.sync.hook.path}; scans ${server.sync.scan?.status().detail ?? 'off'}; ${to}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
