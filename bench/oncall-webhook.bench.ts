@@ -1,8 +1,8 @@
 /**
  * Issue 9, performance: OnCall Health webhooks into the engine, then on to the EMR.
  *
- * 1. Intake. The engine (`serve`'s pieces with the sync back on and EHR_BRIDGE_SYNC=off, so
- *    only the receiver runs) takes signed `{"event":"appointment_updated","url":...}`
+ * 1. Intake. The engine (`serve`'s pieces with the sync back on, EHR_BRIDGE_EMR_WRITE=off and
+ *    EHR_BRIDGE_SYNC=off, so only the receiver runs) takes signed `{"event":"appointment_updated","url":...}`
  *    deliveries at `POST /hooks/oncall` from N concurrent senders (keep-alive connections, one
  *    request in flight each) for S seconds. The 202 goes out only after the durable write.
  *    Figures: accepted/s, p50/p99 of the 202 as the sender sees it, rows stored (= accepted),
@@ -258,8 +258,9 @@ function engineIntake(dialect: 'sqlite' | 'postgres', oncallBase: string): Intak
   return {
     name: `engine, ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (stored, then 202)`,
     async start() {
-      // EHR_BRIDGE_SYNC=off: the receiver stores, nothing processes; the figures are intake's.
-      engine = await startEngine(dialect, oncallBase, { EHR_BRIDGE_SYNC: 'off' });
+      // EHR_BRIDGE_SYNC=off: nothing processes, the figures are intake's; EHR_BRIDGE_EMR_WRITE=off
+      // keeps the receiver (setup.ts runs the sync back only where it can write, or where asked to store only).
+      engine = await startEngine(dialect, oncallBase, { EHR_BRIDGE_SYNC: 'off', EHR_BRIDGE_EMR_WRITE: 'off' });
       return `${engine.server.ctx.engineUrl}/hooks/oncall`;
     },
     stored: () => hookRows(engine.server),
@@ -281,6 +282,7 @@ async function intake(): Promise<string[]> {
         const cpu = process.cpuUsage(cpu0);
         const stored = await t.stored?.();
         await t.stop();
+        // A 503 here means the engine has no receiver (the sync back is off in it).
         if (r.other || r.errors) throw new Error(`${t.name}: ${r.other} answers other than 202, ${r.errors} connection errors`);
         if (stored !== undefined && stored !== r.ok) throw new Error(`${t.name}: ${r.ok} answered 202 but ${stored} stored`);
         const rate = r.ok / r.seconds;
