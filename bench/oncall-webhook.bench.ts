@@ -14,7 +14,11 @@
  *    appointment and writes a Patient and an Appointment to the EMR. Figures: webhook receipt ->
  *    EMR write (messages.received_at -> processed_at of channel oncall-hook, both in the
  *    database's clock) p50/p99/max, EMR creates against appointments (exactly once), OnCall GETs
- *    and EMR calls per webhook.
+ *    and EMR calls per webhook; to tell where the time goes: the partner calls' times from each
+ *    message's trace, the engine's own share (the rest), the OnCall client's adaptive concurrency
+ *    limit over the run, one commit's latency and, on PostgreSQL, transactions per webhook.
+ *    Baseline: the floor, the webhook's partner calls one after the other at the set latency.
+ *    BENCH_TRACE=1 prints each delivery's latency in arrival order (a queue shows as a rising line).
  *
  * Senders and the appointment creator run in child processes (another machine in real life), so
  * the engine's figures are its own. PostgreSQL: 127.0.0.1:5432 (EHR_BRIDGE_TEST_PG_URL), a fresh
