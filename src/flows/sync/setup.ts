@@ -164,8 +164,8 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
   let hook: OncallHookChannel | undefined;
   let scan: OncallScanChannel | undefined;
   // Without an EMR to write to (none configured, sandboxes off) the sync back has nowhere to go:
-  // no receiver, no scans. EHR_BRIDGE_EMR_WRITE=off is asked for: changes are stored and shown.
-  const backRuns = opts.back && (emrWriter !== undefined || backSettings(env).write === 'off');
+  // no receiver, no scans. EHR_BRIDGE_EMR_WRITE=off or EHR_BRIDGE_SYNC=off ask to store and show.
+  const backRuns = opts.back && (emrWriter !== undefined || backSettings(env).write === 'off' || !settings.enabled);
   if (backRuns) {
     hook = createOncallHookChannel(ctx, { env });
     sync.addChannel(hook);
