@@ -29,6 +29,7 @@ import { fhirHookRoutes } from './routes/fhir-hook-routes.js';
 import { oncallHookRoutes } from './routes/oncall-hook-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { syncScanRoutes } from './routes/sync-scan-routes.js';
+import { syncReviewRoutes } from './routes/sync-review-routes.js';
 import { workerRoutes } from './routes/worker-routes.js';
 import { serveWebUi } from './web-static.js';
 
@@ -86,6 +87,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(messagesRoutes, { ctx });
   await app.register(syncRoutes, { ctx });
   await app.register(syncScanRoutes, { ctx });
+  await app.register(syncReviewRoutes, { ctx });
   await app.register(reconcileRoutes, { ctx });
   await app.register(fhirHookRoutes, { ctx });
   await app.register(oncallHookRoutes, { ctx });

@@ -119,6 +119,7 @@ export async function setupSync(ctx: AppContext, opts: SyncSetupOptions = {}): P
     [SCAN_CHANNEL, oncallScanDecoder],
   ]);
   const emrWriter = opts.back && settings.enabled ? createEmrWriter(ctx, env, opts.hl7EmrDefault) : undefined;
+  sync.setEmrWriter(emrWriter);
   let processor: SyncProcessor | undefined;
   if (settings.enabled) {
     const target = new OncallSyncTarget({

@@ -1,5 +1,6 @@
 import type { Db } from '../../store/db.js';
 import type { SyncChannel, SyncStatus } from './channel.js';
+import type { EmrWriter } from './targets/emr/emr-writer.js';
 
 /** The part of the processor the service drives (see processor.ts). */
 export interface SyncProcessorHandle {
@@ -31,6 +32,17 @@ export class SyncService {
 
   channel(name: string): SyncChannel | undefined {
     return this.channels.get(name);
+  }
+
+  private writer: EmrWriter | undefined;
+
+  /** The EMR the sync back writes to (set by setup.ts): the match reviews read their candidates through it. */
+  setEmrWriter(w: EmrWriter | undefined): void {
+    this.writer = w;
+  }
+
+  emrWriter(): EmrWriter | undefined {
+    return this.writer;
   }
 
   setProcessor(p: SyncProcessorHandle): void {
