@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { formatCount, formatDateTime } from '../format/format.js';
 import { confirmAction } from '../layout/confirm.js';
 import { ResponsiveTable, type Column } from '../layout/responsive-table.js';
+import { MatchReviews } from './match-reviews.js';
 import { canLink, canPush, FIELD_WORDS, KIND_WORDS, oncallLabel, pushWords, sideWords, TYPE_WORDS } from './finding-words.js';
 import { useAct, useRun, useRuns, useStartRun, type FindingKind, type FindingRow, type ReconcileType, type RunView } from './reconcile-api.js';
 
@@ -80,6 +81,7 @@ export function ReconcilePage() {
           onPrevious={cursors.length > 0 ? () => setCursors((cs) => cs.slice(0, -1)) : null}
         />
       )}
+      <MatchReviews />
     </Stack>
   );
 }
